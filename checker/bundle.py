@@ -1,0 +1,490 @@
+"""Evidence bundles: read, validate against the schema, check attachments.
+
+A bundle is a YAML or JSON file, or a directory holding `bundle.yaml`
+(or `bundle.yml`, `bundle.json`) and the files it references. Validation
+collects every problem (schema first, then values the schema cannot judge:
+impossible dates, end before start, events after the as-of date, ids used
+twice, counts larger than their totals, paths leaving the directory) and
+reports them together, each with file:line and JSON path.
+
+Attachments are checked but never stop the run: a missing file leaves the
+evidence insufficient, and a file whose SHA-256 differs from the declared
+one never counts as evidence (the finding that relies on it says so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from checker import timecalc
+from checker.context import AttachmentCheck, EvalContext
+from checker.errors import CheckerError, Location, Problem
+from checker.loading import DEFAULT_LIMIT, Document, load_document, sha256_file
+from checker.paths import PathTuple, render
+from checker.resources import schema_path
+
+BUNDLE_NAMES = ("bundle.yaml", "bundle.yml", "bundle.json")
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+MAX_REPORTED = 200
+DEFAULT_ATTACHMENT_LIMIT = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    bundle_bytes: int = DEFAULT_LIMIT
+    attachment_bytes: int = DEFAULT_ATTACHMENT_LIMIT
+
+
+@dataclass(frozen=True)
+class Bundle:
+    document: Document
+    directory: Path
+    file_name: str  # the main file relative to the bundle directory, as reports cite it
+    data: Mapping[str, Any]
+    tz_name: str
+    tz: dt.tzinfo
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.date
+    role: str
+    attachments: Mapping[str, AttachmentCheck]
+    instants: timecalc.Instants
+
+    @property
+    def display(self) -> str:
+        return self.document.display
+
+    def context(self) -> EvalContext:
+        return EvalContext(
+            data=self.data,
+            tz=self.tz,
+            tz_name=self.tz_name,
+            period_start=self.period_start,
+            period_end=self.period_end,
+            as_of=self.as_of,
+            role=self.role,
+            attachments=self.attachments,
+            instants=self.instants,
+        )
+
+    def locate(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
+        position = self.document.locate(path)
+        return position if position else (None, None)
+
+
+# ------------------------------------------------------------------ schema
+
+
+@lru_cache(maxsize=1)
+def bundle_schema() -> dict[str, Any]:
+    with open(schema_path("bundle"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _is_timestamp(value: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(
+        bundle_schema(), formats={"ecs-timestamp": _is_timestamp}, validate_formats=True
+    )
+
+
+def _schema_node(schema_path_parts: Sequence[Any]) -> Mapping[str, Any]:
+    """The schema object an error's schema path points into (for its description)."""
+    root = bundle_schema()
+    node: Any = root
+    described: Mapping[str, Any] = {}
+    for part in schema_path_parts:
+        if isinstance(node, Mapping) and "$ref" in node and part not in node:
+            node = _resolve(root, node["$ref"])
+        if isinstance(node, Mapping):
+            if "description" in node:
+                described = node
+            node = node.get(part, node.get(str(part)))
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            break
+    return described
+
+
+def _resolve(root: Mapping[str, Any], ref: str) -> Any:
+    node: Any = root
+    for part in ref.lstrip("#/").split("/"):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+def _plain_message(error: Any) -> str:
+    kind = type(error.kind).__name__
+    if kind in ("Pattern", "Format"):
+        node = _schema_node(list(error.schema_path)[:-1])
+        description = node.get("description", "")
+        shown = json.dumps(error.instance, ensure_ascii=False)
+        return f"{shown} is not valid here: {description}" if description else error.message
+    return str(error.message)
+
+
+def schema_problems(doc: Document) -> list[Problem]:
+    problems = []
+    for error in _validator().iter_errors(doc.data):
+        path = tuple(error.instance_path)
+        line, col = doc.locate(path) or (None, None)
+        problems.append(Problem("ECS301", _plain_message(error), Location(doc.display, line, col, render(path))))
+    return problems
+
+
+# ------------------------------------------------------------------ walking the data
+
+
+def walk(data: Any, pattern: Sequence[str]) -> Iterator[tuple[PathTuple, Any]]:
+    """Values at a pattern of keys where `*` means every list element."""
+    stack: list[tuple[PathTuple, Any, int]] = [((), data, 0)]
+    while stack:
+        path, node, depth = stack.pop()
+        if depth == len(pattern):
+            yield path, node
+            continue
+        step = pattern[depth]
+        if step == "*":
+            if isinstance(node, list):
+                for index in range(len(node) - 1, -1, -1):
+                    stack.append((path + (index,), node[index], depth + 1))
+        elif isinstance(node, dict) and node.get(step) is not None:
+            stack.append((path + (step,), node[step], depth + 1))
+
+
+@lru_cache(maxsize=1)
+def schema_patterns() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Where attachments, documents and id-carrying record lists sit in a bundle."""
+    root = bundle_schema()
+    found: dict[str, list[tuple[str, ...]]] = {"attachment": [], "document": [], "id_list": []}
+
+    def visit(node: Any, pattern: tuple[str, ...], seen: frozenset[str]) -> None:
+        if not isinstance(node, Mapping):
+            return
+        ref = node.get("$ref")
+        if ref:
+            name = ref.rsplit("/", 1)[-1]
+            if name in ("attachment", "document"):
+                found[name].append(pattern)
+            if ref not in seen:
+                visit(_resolve(root, ref), pattern, seen | {ref})
+            return
+        for key in ("anyOf", "oneOf", "allOf"):
+            for option in node.get(key, ()):
+                visit(option, pattern, seen)
+        items = node.get("items")
+        if isinstance(items, Mapping):
+            item_props = items.get("properties", {})
+            if "id" in item_props:
+                found["id_list"].append(pattern)
+            visit(items, pattern + ("*",), seen)
+        for name, sub in node.get("properties", {}).items():
+            visit(sub, pattern + (name,), seen)
+
+    visit(root, (), frozenset())
+    return {key: tuple(sorted(set(value))) for key, value in found.items()}
+
+
+# ------------------------------------------------------------------ semantic checks
+
+# (record pattern, earlier field, later field): the later must not precede the earlier.
+ORDERED: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("staff", "*"), "born_on", "hired_on"),
+    (("staff", "*"), "hired_on", "first_duty_on"),
+    (("staff", "*"), "hired_on", "left_on"),
+    (("staff", "*"), "born_on", "pre_job_training.completed_on"),
+    (("staff", "*"), "born_on", "pre_job_assessment.date"),
+    (("documents", "*"), "issued_on", "valid_until"),
+    (("quality_audits", "*"), "covers.start", "covers.end"),
+    (("satisfaction_evaluations", "*"), "covers.start", "covers.end"),
+    (("complaints", "*"), "received_at", "solution_fed_back_at"),
+    (("complaints", "*"), "received_at", "escalated_at"),
+    (("complaints", "*"), "received_at", "accepted_at"),
+    (("complaints", "*"), "received_at", "next_contact_agreed_at"),
+    (("enquiries", "records", "*"), "received_at", "first_reply_at"),
+    (("enquiries", "records", "*"), "received_at", "answered_at"),
+    (("enquiries", "escalations", "*"), "recorded_at", "reported_at"),
+    (("enquiries", "escalations", "*"), "recorded_at", "fed_back_at"),
+    (("orders", "records", "*"), "placed_at", "shipped_at"),
+    (("orders", "records", "*"), "placed_at", "cancelled_at"),
+    (("tech_service_requests", "*"), "requested_at", "passed_on_at"),
+    (("exchanges", "*"), "requested_at", "handled_at"),
+    (("refunds", "*"), "requested_at", "refund_agreed_at"),
+    (("disputes", "*"), "received_at", "facts_verified_at"),
+    (("emergency", "incidents", "*"), "detected_at", "response_started_at"),
+    (("emergency", "incidents", "*"), "detected_at", "customers_notified_at"),
+    (("improvements", "*"), "planned_on", "completed_on"),
+)
+
+# (record pattern, field): an event that cannot lie after the as-of date.
+EVENTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("staff", "*"), "hired_on"),
+    (("staff", "*"), "first_duty_on"),
+    (("staff", "*"), "pre_job_training.completed_on"),
+    (("staff", "*"), "pre_job_assessment.date"),
+    (("staff", "*", "trainings", "*"), "date"),
+    (("emergency", "drills", "*"), "date"),
+    (("emergency", "incidents", "*"), "detected_at"),
+    (("emergency", "incidents", "*"), "response_started_at"),
+    (("quality_audits", "*"), "date"),
+    (("attestations", "*"), "attested_on"),
+    (("complaints", "*"), "received_at"),
+    (("complaints", "*"), "solution_fed_back_at"),
+    (("complaints", "*"), "escalated_at"),
+    (("complaints", "*"), "accepted_at"),
+    (("enquiries", "records", "*"), "received_at"),
+    (("enquiries", "records", "*"), "first_reply_at"),
+    (("enquiries", "records", "*"), "answered_at"),
+    (("enquiries", "escalations", "*"), "recorded_at"),
+    (("enquiries", "escalations", "*"), "reported_at"),
+    (("enquiries", "escalations", "*"), "fed_back_at"),
+    (("orders", "records", "*"), "placed_at"),
+    (("orders", "records", "*"), "shipped_at"),
+    (("tech_service_requests", "*"), "requested_at"),
+    (("tech_service_requests", "*"), "passed_on_at"),
+    (("exchanges", "*"), "requested_at"),
+    (("exchanges", "*"), "handled_at"),
+    (("refunds", "*"), "requested_at"),
+    (("refunds", "*"), "return_received_at"),
+    (("refunds", "*"), "refund_agreed_at"),
+    (("refunds", "*"), "refunded_at"),
+    (("disputes", "*"), "received_at"),
+    (("disputes", "*"), "facts_verified_at"),
+    (("privacy", "consent_records", "*"), "obtained_at"),
+    (("privacy", "third_party_disclosures", "*"), "date"),
+    (("improvements", "*"), "completed_on"),
+)
+
+# (record pattern, part, whole): a count that cannot exceed its total.
+PARTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("satisfaction_evaluations", "*"), "satisfied", "responses"),
+)
+
+
+def _get(record: Any, dotted: str) -> Any:
+    node = record
+    for step in dotted.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(step)
+    return node
+
+
+def _field_path(path: PathTuple, dotted: str) -> PathTuple:
+    return path + tuple(dotted.split("."))
+
+
+class _Checker:
+    """Collects value problems, each located in the bundle file."""
+
+    def __init__(self, doc: Document, instants: timecalc.Instants) -> None:
+        self.doc = doc
+        self.instants = instants
+        self.problems: list[Problem] = []
+
+    def add(self, code: str, message: str, path: PathTuple) -> None:
+        line, col = self.doc.locate(path) or (None, None)
+        self.problems.append(Problem(code, message, Location(self.doc.display, line, col, render(path))))
+
+    def when(self, text: str) -> dt.date | dt.datetime:
+        return self.instants.temporal(text)
+
+    def compare(self, a: dt.date | dt.datetime, b: dt.date | dt.datetime) -> int:
+        if isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
+            a = self.instants.local_date(a) if isinstance(a, dt.datetime) else a
+            b = self.instants.local_date(b) if isinstance(b, dt.datetime) else b
+        return (a > b) - (a < b)
+
+
+def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.Instants,
+                   as_of: dt.date, directory: Path) -> list[Problem]:
+    check = _Checker(doc, instants)
+    tz = instants.tz
+    period = data["period"]
+    start, end = instants.date(period["start"]), instants.date(period["end"])
+    if end < start:
+        check.add("ECS302", f"period ends ({end}) before it starts ({start})", ("period", "end"))
+    if as_of < start:
+        check.add("ECS302", f"as-of date {as_of} is before the evaluation period starts ({start})",
+                  ("as_of",) if "as_of" in data else ("period",))
+    hours = data.get("service_hours") or {}
+    for path, name in [(("service_hours", "time_zone"), hours.get("time_zone"))] + [
+        (("service_hours", "schedules", i, "time_zone"), s.get("time_zone")) for i, s in enumerate(hours.get("schedules", []))
+    ]:
+        if name is not None:
+            try:
+                timecalc.zone(name)
+            except KeyError:
+                check.add("ECS303", f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai", path)
+    channel_ids = {c["id"] for c in data.get("channels", [])}
+    for i, schedule in enumerate(hours.get("schedules", [])):
+        if "channels" in data and schedule["channel"] not in channel_ids:
+            check.add("ECS302", f"schedule names channel {schedule['channel']!r}, which is not under channels",
+                      ("service_hours", "schedules", i, "channel"))
+        for j, interval in enumerate(schedule["intervals"]):
+            if interval["start"] == interval["end"]:
+                check.add("ECS302", "interval starts and ends at the same time; write 00:00-24:00 for a whole day",
+                          ("service_hours", "schedules", i, "intervals", j))
+
+    patterns = schema_patterns()
+    for pattern in patterns["id_list"]:
+        for path, records in walk(data, pattern):
+            seen: dict[Any, int] = {}
+            for index, record in enumerate(records):
+                rid = record.get("id") if isinstance(record, dict) else None
+                if rid is None:
+                    continue
+                if rid in seen:
+                    check.add("ECS306", f"id {rid!r} is used twice in this list (first at index {seen[rid]})",
+                              path + (index, "id"))
+                else:
+                    seen[rid] = index
+
+    for pattern, earlier, later in ORDERED:
+        for path, record in walk(data, pattern):
+            a, b = _get(record, earlier), _get(record, later)
+            if a is None or b is None:
+                continue
+            if check.compare(check.when(a), check.when(b)) > 0:
+                check.add("ECS302", f"{later} ({b}) is before {earlier} ({a})", _field_path(path, later))
+
+    limit = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    for pattern, name in EVENTS:
+        for path, record in walk(data, pattern):
+            value = _get(record, name)
+            if value is None:
+                continue
+            moment = check.when(value)
+            late = moment >= limit if isinstance(moment, dt.datetime) else moment > as_of
+            if late:
+                check.add("ECS302", f"{name} {value} is after the as-of date {as_of}; records cannot come from the future",
+                          _field_path(path, name))
+
+    for path, person in walk(data, ("staff", "*")):
+        born = person.get("born_on")
+        if born is None:
+            continue
+        for index, training in enumerate(person.get("trainings", [])):
+            if check.compare(check.when(training["date"]), check.when(born)) <= 0:
+                check.add("ECS302", f"training on {training['date']} is not after the birth date {born}",
+                          path + ("trainings", index, "date"))
+
+    for path, audit in walk(data, ("quality_audits", "*")):
+        for name, result in audit.get("checks", {}).items():
+            if result["compliant"] > result["checked"]:
+                check.add("ECS302", f"{result['compliant']} compliant out of {result['checked']} checked is impossible",
+                          path + ("checks", name, "compliant"))
+    for pattern, part, whole in PARTS:
+        for path, record in walk(data, pattern):
+            if record.get(part) is not None and record.get(whole) is not None and record[part] > record[whole]:
+                check.add("ECS302", f"{part} ({record[part]}) exceeds {whole} ({record[whole]})", path + (part,))
+
+    base = directory.resolve()
+    for kind in ("attachment", "document"):
+        for pattern in patterns[kind]:
+            for path, ref in walk(data, pattern):
+                target = (directory / ref["path"]).resolve()
+                if not target.is_relative_to(base):
+                    check.add("ECS305", f"{ref['path']} resolves outside the bundle directory", path + ("path",))
+    return check.problems
+
+
+def check_attachments(data: Mapping[str, Any], directory: Path, limit: int) -> dict[str, AttachmentCheck]:
+    results: dict[str, AttachmentCheck] = {}
+    patterns = schema_patterns()
+    for kind in ("attachment", "document"):
+        for pattern in patterns[kind]:
+            for _, ref in walk(data, pattern):
+                rel = ref["path"]
+                if rel in results:
+                    continue
+                target = directory / rel
+                if not target.is_file():
+                    results[rel] = AttachmentCheck(rel, ref["sha256"], None, "missing")
+                    continue
+                try:
+                    actual, _ = sha256_file(target, limit)
+                except OverflowError:
+                    results[rel] = AttachmentCheck(rel, ref["sha256"], None, "too_large")
+                    continue
+                status = "ok" if actual == ref["sha256"] else "mismatch"
+                results[rel] = AttachmentCheck(rel, ref["sha256"], actual, status)
+    return {key: results[key] for key in sorted(results)}
+
+
+# ------------------------------------------------------------------ entry point
+
+
+def locate_bundle_file(path: Path) -> tuple[Path, Path]:
+    """The bundle's main file and the directory its attachments are relative to."""
+    if path.is_dir():
+        for name in BUNDLE_NAMES:
+            if (path / name).is_file():
+                return path / name, path
+        raise CheckerError.at("ECS002", f"no {' or '.join(BUNDLE_NAMES)} in this directory", str(path))
+    if not path.exists():
+        raise CheckerError.at("ECS002", "bundle not found", str(path))
+    return path, path.parent
+
+
+def _cap(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MAX_REPORTED:
+        return problems
+    shown = sorted(problems, key=Problem.sort_key)[:MAX_REPORTED]
+    last = shown[-1].location
+    shown.append(Problem("ECS301", f"... and {len(problems) - MAX_REPORTED} more problems", Location(last.file)))
+    return shown
+
+
+def load_bundle(path: Path, as_of: dt.date | None = None, limits: Limits = Limits(), display: str | None = None) -> Bundle:
+    main, directory = locate_bundle_file(path)
+    doc = load_document(main, display or str(main), limits.bundle_bytes)
+    if not isinstance(doc.data, dict):
+        raise CheckerError.at("ECS212", "a bundle is a mapping (YAML) or object (JSON) at the top level", doc.display, 1, 1)
+    problems = schema_problems(doc)
+    if problems:
+        raise CheckerError(_cap(problems))
+    data = doc.data
+    tz_name = data["organization"].get("time_zone", DEFAULT_TIME_ZONE)
+    try:
+        tz = timecalc.zone(tz_name)
+    except KeyError:
+        line, col = doc.locate(("organization", "time_zone")) or (None, None)
+        raise CheckerError.at("ECS303", f"unknown time zone {tz_name!r}; use an IANA name such as Asia/Shanghai",
+                              doc.display, line, col, "$.organization.time_zone") from None
+    instants = timecalc.Instants(tz)
+    effective_as_of = as_of or instants.date(data.get("as_of") or data["period"]["end"])
+    problems = value_problems(doc, data, instants, effective_as_of, directory)
+    if problems:
+        raise CheckerError(_cap(problems))
+    return Bundle(
+        document=doc,
+        directory=directory,
+        file_name=main.relative_to(directory).as_posix(),
+        data=data,
+        tz_name=tz_name,
+        tz=tz,
+        period_start=instants.date(data["period"]["start"]),
+        period_end=instants.date(data["period"]["end"]),
+        as_of=effective_as_of,
+        role=data["organization"]["role"],
+        attachments=check_attachments(data, directory, limits.attachment_bytes),
+        instants=instants,
+    )

@@ -1,0 +1,45 @@
+"""Stable problem codes. A code is never reused for another meaning.
+
+ECS0xx: usage and files; ECS1xx: policies; ECS2xx: parsing;
+ECS3xx: evidence bundles; ECS9xx: internal.
+"""
+
+from __future__ import annotations
+
+CODES: dict[str, str] = {
+    "ECS001": "invalid command-line usage or option value",
+    "ECS002": "file or directory not found or not readable",
+    "ECS003": "input larger than the configured limit",
+    "ECS004": "output file cannot be written",
+    "ECS101": "policy does not match schemas/policy.schema.json",
+    "ECS102": "two policies share one id",
+    "ECS103": "policy id does not match its path under the policy root",
+    "ECS104": "unknown operator or invalid operator arguments in a check",
+    "ECS105": "JSONPath does not parse or is not allowed",
+    "ECS106": "check uses a parameter the policy does not declare",
+    "ECS107": "policy cites an interpretation that does not exist",
+    "ECS108": "standard or clause not in the clause inventory",
+    "ECS109": "a lettered item of the clause is neither checked nor marked out of scope",
+    "ECS110": "parameter value has the wrong type or is out of range",
+    "ECS111": "JSONPath points outside the policy's evidence schema",
+    "ECS112": "message template uses an unknown placeholder",
+    "ECS201": "file is not UTF-8 text",
+    "ECS202": "file contains a NUL byte",
+    "ECS203": "YAML syntax error",
+    "ECS204": "JSON syntax error",
+    "ECS205": "duplicate key in a mapping",
+    "ECS206": "YAML aliases and merge keys are not accepted",
+    "ECS207": "YAML tag not accepted",
+    "ECS208": "more than one YAML document in a file",
+    "ECS209": "nesting deeper than the limit",
+    "ECS210": "mapping key is not a string",
+    "ECS211": "number is not finite or too large",
+    "ECS212": "wrong top-level type",
+    "ECS301": "bundle does not match schemas/bundle.schema.json",
+    "ECS302": "bundle value is impossible or inconsistent",
+    "ECS303": "unknown time zone",
+    "ECS304": "attachment path is absolute or leaves the bundle directory",
+    "ECS305": "attachment resolves outside the bundle directory (symlink)",
+    "ECS306": "two records in one list share an id",
+    "ECS901": "internal error",
+}

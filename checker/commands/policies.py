@@ -1,0 +1,44 @@
+"""`ecs-check policies`: list the policy set."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from checker.findings import clause_key
+from checker.policy import CompiledPolicy, default_roots, load_policy_set
+
+
+def describe(compiled: CompiledPolicy) -> dict[str, Any]:
+    policy = compiled.policy
+    return {
+        "id": policy.id,
+        "standard": policy.standard,
+        "clause": policy.clause,
+        "title": policy.title.to_json(),
+        "obligation": policy.obligation,
+        "applies_to": policy.applies_to,
+        "verification": policy.verification,
+        "items": [item.item for item in policy.items],
+        "parameters": dict(compiled.params),
+        "interpretations": list(policy.interpretations),
+        "related": list(policy.related),
+        "file": policy.source,
+    }
+
+
+def run(*, standards: Sequence[str] = ("all",), fmt: str = "text", policy_dirs: Sequence[Path] = ()) -> int:
+    policy_set = load_policy_set(default_roots() + list(policy_dirs), standards)
+    ordered = sorted(policy_set.policies, key=lambda c: (c.policy.standard, clause_key(c.policy.clause), c.policy.id))
+    if fmt == "json":
+        sys.stdout.write(json.dumps([describe(c) for c in ordered], ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for compiled in ordered:
+        p = compiled.policy
+        items = f" [{' '.join(i.item for i in p.items)}]" if p.items else ""
+        sys.stdout.write(f"{p.id:<34} {p.obligation:<11} {p.applies_to:<10} {p.verification:<12} {p.title.zh} / {p.title.en}{items}\n")
+    sys.stdout.write(f"{len(ordered)} policies, policy set sha256 {policy_set.sha256}\n")
+    return 0

@@ -1,0 +1,51 @@
+"""What a compiled rule sees at evaluation time: the bundle, read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.paths import JsonPath, PathTuple
+from checker.timecalc import Instants
+
+
+@dataclass(frozen=True)
+class AttachmentCheck:
+    """The state of one attachment the bundle references."""
+
+    path: str
+    declared_sha256: str
+    actual_sha256: str | None
+    status: str  # "ok", "missing", "mismatch", "too_large"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass
+class EvalContext:
+    data: Mapping[str, Any]
+    tz: dt.tzinfo
+    tz_name: str
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.date
+    role: str
+    attachments: Mapping[str, AttachmentCheck]
+    instants: Instants
+    _selections: dict[str, list[tuple[PathTuple, Any]]] = field(default_factory=dict)
+
+    def select(self, path: JsonPath) -> list[tuple[PathTuple, Any]]:
+        """Select once per run; every policy reading the same path shares the result."""
+        found = self._selections.get(path.text)
+        if found is None:
+            found = self._selections[path.text] = path.select(self.data)
+        return found
+
+    @property
+    def as_of_end(self) -> dt.datetime:
+        """The first instant after the as-of date: anything still open then is overdue."""
+        return dt.datetime.combine(self.as_of + dt.timedelta(days=1), dt.time(), tzinfo=self.tz)

@@ -1,0 +1,171 @@
+"""Findings: one verdict per clause (or lettered item), and their order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
+    MANUAL_REVIEW = "manual_review"
+    ERROR = "error"
+    WAIVED = "waived"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Worst first: combining outcomes keeps the worst one.
+SEVERITY: tuple[Status, ...] = (
+    Status.ERROR,
+    Status.FAIL,
+    Status.INSUFFICIENT_EVIDENCE,
+    Status.MANUAL_REVIEW,
+    Status.WAIVED,
+    Status.PASS,
+    Status.NOT_APPLICABLE,
+)
+_RANK = {status: rank for rank, status in enumerate(SEVERITY)}
+
+# Statuses that make `ecs-check check` exit 1.
+FAILING: frozenset[Status] = frozenset({Status.FAIL, Status.INSUFFICIENT_EVIDENCE, Status.ERROR})
+
+
+def worst(statuses: Iterable[Status]) -> Status:
+    """The most severe status; not_applicable only when every part is."""
+    ranked = sorted(statuses, key=_RANK.__getitem__)
+    return ranked[0] if ranked else Status.NOT_APPLICABLE
+
+
+@dataclass(frozen=True)
+class Text:
+    """A bilingual string: Chinese (the standard's words) and English."""
+
+    zh: str
+    en: str
+
+    @classmethod
+    def from_mapping(cls, value: Mapping[str, str]) -> Text:
+        return cls(zh=value["zh"], en=value["en"])
+
+    def to_json(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
+    def join(self, other: Text, sep: Text | None = None) -> Text:
+        sep = sep or Text("；", "; ")
+        if not self.zh and not self.en:
+            return other
+        if not other.zh and not other.en:
+            return self
+        return Text(self.zh + sep.zh + other.zh, self.en + sep.en + other.en)
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """A value in the bundle that decided a verdict, and where it is."""
+
+    path: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "file": self.file, "line": self.line, "column": self.column}
+        if self.note is not None:
+            data["note"] = self.note
+        return data
+
+
+@dataclass(frozen=True)
+class Finding:
+    policy_id: str
+    standard: str
+    clause: str
+    item: str | None
+    title: Text
+    status: Status
+    obligation: str
+    applies_to: str
+    verification: str
+    message: Text
+    evidence: tuple[EvidenceRef, ...] = ()
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    interpretations: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[Text, ...] = ()
+    policy_file: str | None = None
+
+    @property
+    def citation(self) -> str:
+        item = f" {self.item}" if self.item else ""
+        return f"{self.standard} {self.clause}{item}"
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.standard, clause_key(self.clause), item_key(self.item), self.policy_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "policy_id": self.policy_id,
+            "standard": self.standard,
+            "clause": self.clause,
+            "item": self.item,
+            "citation": self.citation,
+            "title": self.title.to_json(),
+            "status": self.status.value,
+            "obligation": self.obligation,
+            "applies_to": self.applies_to,
+            "verification": self.verification,
+            "message": self.message.to_json(),
+            "evidence": [ref.to_json() for ref in self.evidence],
+            "parameters": dict(self.parameters),
+            "interpretations": list(self.interpretations),
+            "related": list(self.related),
+            "facts": dict(self.facts),
+            "notes": [note.to_json() for note in self.notes],
+            "policy_file": self.policy_file,
+        }
+
+
+_PART = re.compile(r"\d+|[A-Za-z]+")
+
+
+def clause_key(clause: str) -> tuple[tuple[int, int, str], ...]:
+    """Numeric clause order: 4.2 < 4.10 < 10 < A < A.1 < B.1."""
+    parts = []
+    for token in _PART.findall(clause):
+        if token.isdigit():
+            parts.append((0, int(token), ""))
+        else:
+            parts.append((1, 0, token))
+    return tuple(parts)
+
+
+def item_key(item: str | None) -> tuple[tuple[int, int, str], ...]:
+    """Order of lettered items: None first, then a) < b) < ... < a) 4) < b) 1)."""
+    if item is None:
+        return ()
+    return tuple((0, 0, tok) if not tok.isdigit() else (1, int(tok), "") for tok in _PART.findall(item))
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=Finding.sort_key))
+
+
+def summarize(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = {status.value: 0 for status in Status}
+    for finding in findings:
+        counts[finding.status.value] += 1
+    return counts
+
+
+def exit_code(findings: Iterable[Finding]) -> int:
+    return 1 if any(f.status in FAILING for f in findings) else 0

@@ -1,0 +1,52 @@
+"""The JSON result, documented by schemas/findings.schema.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker import __version__
+from checker.engine import Result
+from checker.findings import summarize
+
+SCHEMA_VERSION = "1.0"
+
+
+def document(result: Result) -> dict[str, Any]:
+    bundle = result.bundle
+    org = bundle.data["organization"]
+    policy_set = result.policy_set
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "ecs-check", "version": __version__},
+        "as_of": bundle.as_of.isoformat(),
+        "bundle": {
+            "path": bundle.file_name,
+            "sha256": bundle.document.sha256,
+            "format": bundle.document.format,
+            "organization": {
+                "name": org["name"],
+                "unified_social_credit_code": org["unified_social_credit_code"],
+                "role": org["role"],
+            },
+            "period": {"start": bundle.period_start.isoformat(), "end": bundle.period_end.isoformat()},
+            "time_zone": bundle.tz_name,
+            "attachments": [
+                {"path": a.path, "sha256": a.declared_sha256, "actual_sha256": a.actual_sha256, "status": a.status}
+                for a in bundle.attachments.values()
+            ],
+        },
+        "policy_set": {
+            "count": len(policy_set.policies),
+            "sha256": policy_set.sha256,
+            "roots": list(policy_set.roots),
+            "overrides": [{"policy_id": o.policy_id, "winner": o.winner, "replaced": o.replaced} for o in policy_set.overrides],
+        },
+        "standards": list(result.standards),
+        "summary": summarize(result.findings),
+        "findings": [finding.to_json() for finding in result.findings],
+    }
+
+
+def render(result: Result, options: dict[str, Any] | None = None) -> str:
+    return json.dumps(document(result), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,65 @@
+"""A readable table grouped by standard and clause; colour only when asked (on a TTY)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.engine import Result
+from checker.findings import Status, summarize
+
+SYMBOLS = {
+    Status.PASS: ("PASS", "green"),
+    Status.FAIL: ("FAIL", "red"),
+    Status.NOT_APPLICABLE: ("N/A", "bright_black"),
+    Status.INSUFFICIENT_EVIDENCE: ("INSUFFICIENT", "yellow"),
+    Status.MANUAL_REVIEW: ("REVIEW", "cyan"),
+    Status.ERROR: ("ERROR", "magenta"),
+    Status.WAIVED: ("WAIVED", "blue"),
+}
+EVIDENCE_SHOWN = 3
+
+
+def _style(text: str, colour: str | None, enabled: bool) -> str:
+    if not enabled or colour is None:
+        return text
+    import click
+
+    return click.style(text, fg=colour, bold=colour == "red")
+
+
+def render(result: Result, options: dict[str, Any] | None = None) -> str:
+    options = options or {}
+    colour = bool(options.get("color"))
+    lang = options.get("lang", "both")
+    bundle = result.bundle
+    org = bundle.data["organization"]
+    lines = [
+        f"ecs-check: {org['name']} ({org['role']}), period {bundle.period_start} to {bundle.period_end}, as of {bundle.as_of}",
+        f"bundle {bundle.file_name} sha256 {bundle.document.sha256[:16]}…, {len(result.policy_set.policies)} policies "
+        f"sha256 {result.policy_set.sha256[:16]}…",
+    ]
+    current = None
+    for finding in result.findings:
+        if finding.standard != current:
+            current = finding.standard
+            lines += ["", _style(f"== {current} ==", None, colour)]
+        label, hue = SYMBOLS[finding.status]
+        citation = finding.clause + (f" {finding.item}" if finding.item else "")
+        title = {"zh": finding.title.zh, "en": finding.title.en}.get(lang, f"{finding.title.zh} / {finding.title.en}")
+        lines.append(f"{_style(f'{label:<12}', hue, colour)} {citation:<14} {title}")
+        if lang in ("zh", "both"):
+            lines.append(f"{'':12} {'':14} {finding.message.zh}")
+        if lang in ("en", "both"):
+            lines.append(f"{'':12} {'':14} {finding.message.en}")
+        if finding.status is not Status.PASS and finding.status is not Status.NOT_APPLICABLE:
+            for ref in finding.evidence[:EVIDENCE_SHOWN]:
+                where = f"{ref.file}:{ref.line}" if ref.line else (ref.file or "")
+                note = f" {ref.note}" if ref.note else ""
+                lines.append(f"{'':12} {'':14} -> {ref.path} ({where}){note}")
+            if len(finding.evidence) > EVIDENCE_SHOWN:
+                lines.append(f"{'':12} {'':14} -> ... {len(finding.evidence) - EVIDENCE_SHOWN} more in the JSON output")
+        for note in finding.notes:
+            lines.append(f"{'':12} {'':14} note: {note.en if lang == 'en' else note.zh if lang == 'zh' else note.zh + ' / ' + note.en}")
+    counts = summarize(result.findings)
+    lines += ["", "summary: " + ", ".join(f"{name} {count}" for name, count in counts.items() if count)]
+    return "\n".join(lines) + "\n"
