@@ -454,14 +454,21 @@ def _cap(problems: list[Problem]) -> list[Problem]:
 
 
 def load_bundle(path: Path, as_of: dt.date | None = None, limits: Limits = Limits(), display: str | None = None) -> Bundle:
+    """Read and validate a bundle file or directory; raises CheckerError listing every problem."""
     main, directory = locate_bundle_file(path)
     doc = load_document(main, display or str(main), limits.bundle_bytes)
-    if not isinstance(doc.data, dict):
+    return bundle_from_data(doc, doc.data, directory, main.relative_to(directory).as_posix(), as_of, limits)
+
+
+def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
+                     as_of: dt.date | None = None, limits: Limits = Limits()) -> Bundle:
+    """Validate already-parsed bundle data; `doc` locates its values (the data may be a merge built on doc's)."""
+    if not isinstance(data, dict):
         raise CheckerError.at("ECS212", "a bundle is a mapping (YAML) or object (JSON) at the top level", doc.display, 1, 1)
-    problems = schema_problems(doc)
+    view = Document(doc.path, doc.display, data, doc.sha256, doc.size, doc.source_map, doc.format)
+    problems = schema_problems(view)
     if problems:
         raise CheckerError(_cap(problems))
-    data = doc.data
     tz_name = data["organization"].get("time_zone", DEFAULT_TIME_ZONE)
     try:
         tz = timecalc.zone(tz_name)
@@ -471,13 +478,13 @@ def load_bundle(path: Path, as_of: dt.date | None = None, limits: Limits = Limit
                               doc.display, line, col, "$.organization.time_zone") from None
     instants = timecalc.Instants(tz)
     effective_as_of = as_of or instants.date(data.get("as_of") or data["period"]["end"])
-    problems = value_problems(doc, data, instants, effective_as_of, directory)
+    problems = value_problems(view, data, instants, effective_as_of, directory)
     if problems:
         raise CheckerError(_cap(problems))
     return Bundle(
-        document=doc,
+        document=view,
         directory=directory,
-        file_name=main.relative_to(directory).as_posix(),
+        file_name=file_name,
         data=data,
         tz_name=tz_name,
         tz=tz,

@@ -33,6 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import BaseConstructor
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
 from checker.errors import CheckerError
 
 MAX_DEPTH = 64
@@ -132,13 +139,6 @@ def decode_text(raw: bytes, display: str) -> str:
 
 
 # --------------------------------------------------------------------------- YAML
-
-import yaml  # noqa: E402  (PyYAML is needed by every command that reads input)
-from yaml.composer import Composer  # noqa: E402
-from yaml.constructor import BaseConstructor  # noqa: E402
-from yaml.events import AliasEvent  # noqa: E402
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode  # noqa: E402
-from yaml.resolver import BaseResolver  # noqa: E402
 
 try:
     from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]

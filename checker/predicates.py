@@ -30,7 +30,7 @@ from typing import Any
 
 from checker.compiling import CompileEnv
 from checker.context import EvalContext
-from checker.paths import PathSyntaxError, compile_path, field_steps
+from checker.paths import PathSyntaxError, field_steps
 
 
 class _Missing:

@@ -1,0 +1,11 @@
+"""The rule operators: a flat table, name -> (argument schema, compile).
+
+Importing this package registers every operator. Record operators read a
+collection selected once by JSONPath and run compiled predicates over plain
+Python objects; nothing is re-parsed per record.
+"""
+
+from checker.operators import combinators, deadlines, documents, records, schedule, values  # noqa: F401  (registration)
+from checker.operators.base import OPERATORS, Operator, Outcome, Rule, compile_rule, render_template
+
+__all__ = ["OPERATORS", "Operator", "Outcome", "Rule", "compile_rule", "render_template"]

@@ -1,0 +1,220 @@
+"""Operator registry, outcome model and the helpers operators share.
+
+A policy's `check.rule` (or each item's `rule`) is a mapping with exactly
+one operator key. Compiling it yields a function `EvalContext -> Outcome`.
+Each operator declares the JSON Schema of its arguments (assembled into
+schemas/policy.schema.json) and the facts it reports, which message
+templates may use as `{placeholders}`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.compiling import CompileEnv
+from checker.context import EvalContext
+from checker.findings import Status, Text
+from checker.paths import PathTuple
+from checker.predicates import MISSING, BoundPred, compile_predicate, getter
+
+EXAMPLES_IN_MESSAGE = 5
+EVIDENCE_CAP = 50
+
+
+@dataclass
+class Outcome:
+    status: Status
+    message: Text
+    facts: dict[str, Any] = field(default_factory=dict)
+    evidence: list[tuple[PathTuple, str | None]] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
+
+
+Rule = Callable[[EvalContext], Outcome]
+Compiler = Callable[[Mapping[str, Any], CompileEnv, tuple[Any, ...]], Rule]
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    summary: str
+    schema: Mapping[str, Any]
+    facts: tuple[str, ...]
+    compile: Compiler
+
+
+OPERATORS: dict[str, Operator] = {}
+
+
+def register(name: str, summary: str, schema: Mapping[str, Any], facts: tuple[str, ...]) -> Callable[[Compiler], Compiler]:
+    def decorate(fn: Compiler) -> Compiler:
+        OPERATORS[name] = Operator(name, summary, schema, facts, fn)
+        return fn
+
+    return decorate
+
+
+# ------------------------------------------------------------------ schema pieces
+
+VALUE = {"$ref": "#/$defs/value"}
+PREDICATE = {"$ref": "#/$defs/predicate"}
+RULE = {"$ref": "#/$defs/rule"}
+TEXT = {"$ref": "#/$defs/text"}
+JSONPATH = {"type": "string", "pattern": r"^\$"}
+FIELD = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"}
+CODE = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}
+STATUS_CHOICE = {"enum": ["pass", "fail", "not_applicable", "insufficient_evidence", "manual_review"]}
+
+
+def args_schema(properties: Mapping[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "required": list(required), "properties": dict(properties)}
+
+
+RECORDS_ARGS = {
+    "records": JSONPATH,
+    "where": PREDICATE,
+    "label": FIELD,
+    "noun": TEXT,
+    "if_none": STATUS_CHOICE,
+}
+
+# ------------------------------------------------------------------ wording helpers
+
+DEFAULT_NOUN = Text("条记录", "records")
+
+
+def noun_of(args: Mapping[str, Any]) -> Text:
+    noun = args.get("noun")
+    return Text.from_mapping(noun) if noun else DEFAULT_NOUN
+
+
+def examples(labels: list[str], total: int | None = None) -> Text:
+    """`A, B, C and 2 more` / `A、B、C 等 5 条`."""
+    total = len(labels) if total is None else total
+    shown = labels[:EXAMPLES_IN_MESSAGE]
+    if total > len(shown):
+        return Text("、".join(shown) + f" 等 {total} 条", ", ".join(shown) + f" and {total - len(shown)} more")
+    return Text("、".join(shown), ", ".join(shown))
+
+
+def duration(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    return f"{sign}{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s"
+
+
+def hours(value: float) -> str:
+    return f"{value:g}"
+
+
+def label_getter(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Callable[[Any, int], str]:
+    get = getter(args.get("label", "id"), env, at + ("label",))
+
+    def label(record: Any, index: int) -> str:
+        value = get(record)
+        return f"#{index}" if value is MISSING else str(value)
+
+    return label
+
+
+def select_records(
+    args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]
+) -> Callable[[EvalContext], tuple[PathTuple, list[Any]] | None]:
+    """The record list a record operator reads, or None when the bundle lacks it."""
+    path = env.path(args["records"], at + ("records",))
+
+    def select(ctx: EvalContext) -> tuple[PathTuple, list[Any]] | None:
+        found = ctx.select(path)
+        lists = [(p, v) for p, v in found if isinstance(v, list)]
+        if not lists:
+            return None
+        if len(lists) == 1:
+            return lists[0]
+        merged: list[Any] = []
+        for _, values in lists:
+            merged.extend(values)
+        return (), merged
+
+    return select
+
+
+def missing_collection(args: Mapping[str, Any]) -> Outcome:
+    noun = noun_of(args)
+    return Outcome(
+        Status.INSUFFICIENT_EVIDENCE,
+        Text(f"证据包中没有{noun.zh}（{args['records']} 缺失）", f"the bundle has no {noun.en} ({args['records']} is missing)"),
+        {"total": 0},
+    )
+
+
+def none_selected(args: Mapping[str, Any], facts: dict[str, Any], path: PathTuple) -> Outcome:
+    noun = noun_of(args)
+    status = Status(args.get("if_none", "not_applicable"))
+    return Outcome(
+        status,
+        Text(f"评价期内没有需要检查的{noun.zh}", f"no {noun.en} to check in the evaluation period"),
+        facts,
+        [(path, "0 records")],
+    )
+
+
+def where_of(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> BoundPred | None:
+    return compile_predicate(args["where"], env, at + ("where",)) if "where" in args else None
+
+
+
+# ------------------------------------------------------------------ record helpers
+
+# ------------------------------------------------------------------ rules and messages
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def render_template(template: str, values: Mapping[str, Any]) -> str:
+    """Substitute `{name}`; no attribute access, no format specs, no code."""
+
+    def replace(match: re.Match[str]) -> str:
+        value = values.get(match.group(1), match.group(0))
+        return hours(value) if isinstance(value, float) else str(value)
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def compile_rule(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> Rule:
+    if not isinstance(spec, Mapping):
+        raise env.error("ECS104", "a rule is a mapping with one operator", at)
+    names = [key for key in spec if key != "messages"]
+    if len(names) != 1:
+        raise env.error("ECS104", f"a rule has exactly one operator; found {', '.join(names) or 'none'}", at)
+    name = names[0]
+    operator_ = OPERATORS.get(name)
+    if operator_ is None:
+        raise env.error("ECS104", f"unknown operator {name!r}; known: {', '.join(sorted(OPERATORS))}", at + (name,))
+    rule = operator_.compile(spec[name], env, at + (name,))
+    templates = spec.get("messages")
+    if not templates:
+        return rule
+    allowed = set(operator_.facts) | set(env.params)
+    for status, text in templates.items():
+        for lang in ("zh", "en"):
+            for placeholder in _PLACEHOLDER.findall(text.get(lang, "")):
+                if placeholder not in allowed and placeholder != "detail":
+                    raise env.error("ECS112", f"message uses {{{placeholder}}}, which {name} does not provide",
+                                    at + ("messages", status, lang))
+
+    def with_messages(ctx: EvalContext) -> Outcome:
+        outcome = rule(ctx)
+        template = templates.get(outcome.status.value)
+        if template:
+            values = dict(env.params) | outcome.facts
+            values["detail"] = outcome.message.en
+            zh_values = values | {"detail": outcome.message.zh}
+            outcome.message = Text(render_template(template["zh"], zh_values), render_template(template["en"], values))
+        return outcome
+
+    return with_messages

@@ -1,0 +1,25 @@
+"""Every shipped policy's own test cases run here, one pytest case each."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.fixtures import discover_cases, run_case
+from checker.policy import load_policy_set
+
+POLICY_SET = load_policy_set()
+CASES = [(compiled, case) for compiled in POLICY_SET.policies for case in discover_cases(compiled)]
+
+
+@pytest.mark.parametrize(("compiled", "case"), CASES, ids=[f"{c.policy.id}/{k.name}" for c, k in CASES])
+def test_policy_case(compiled, case):
+    result = run_case(compiled, case)
+    assert result.passed, "; ".join(result.problems)
+
+
+@pytest.mark.parametrize("compiled", POLICY_SET.policies, ids=[c.policy.id for c in POLICY_SET.policies])
+def test_every_policy_has_a_passing_and_a_failing_case(compiled):
+    names = {case.name.split("-", 1)[0] for case in discover_cases(compiled)}
+    assert "pass" in names and ("fail" in names or "insufficient" in names or "review" in names), (
+        f"{compiled.policy.id} needs a pass-* case and a fail-* (or insufficient-*/review-*) case; has {sorted(names)}"
+    )
