@@ -186,7 +186,7 @@ def _per_person(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -
     min_of = compile_value(args["min_per_year"], env, at + ("min_per_year",))
     prorate = args.get("prorate", True)
     label = label_getter(args, env, at)
-    noun = noun_of(args)
+    noun = noun_of(args) if "noun" in args else Text("人员", "people")
 
     def required(minimum: int, window_days: int, year_days: int) -> int:
         if not prorate:

@@ -1,0 +1,39 @@
+"""Shared helpers: bundles built from plain data, rules compiled from plain specs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.bundle import Bundle, bundle_from_data
+from checker.compiling import CompileEnv
+from checker.fixtures import BASE_BUNDLE, _merge
+from checker.loading import Document, parse_json
+from checker.operators import Outcome, compile_rule
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_bundle(sections: dict[str, Any] | None = None, as_of: str | None = None, directory: Path | None = None) -> Bundle:
+    """A valid bundle: the fixture base (a Hangzhou operator, 2025) plus `sections`."""
+    data = _merge(BASE_BUNDLE, sections or {})
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    parsed, source_map = parse_json(text, "bundle.json")
+    raw = text.encode()
+    doc = Document(Path("bundle.json"), "bundle.json", parsed, hashlib.sha256(raw).hexdigest(), len(raw), source_map, "json")
+    return bundle_from_data(doc, parsed, directory or ROOT, "bundle.json", dt.date.fromisoformat(as_of) if as_of else None)
+
+
+def run_rule(spec: dict[str, Any], bundle: Bundle, params: dict[str, Any] | None = None) -> Outcome:
+    env = CompileEnv("test/rule", None, params or {})
+    return compile_rule(spec, env, ("rule",))(bundle.context())
+
+
+@pytest.fixture
+def bundle_factory():
+    return make_bundle

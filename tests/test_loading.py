@@ -1,0 +1,158 @@
+"""Safe loading: plain data only, every refusal located by file:line:col."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from checker.errors import CheckerError
+from checker.loading import decode_text, load_document, parse_json, parse_yaml, read_bytes
+
+
+def error_of(fn, *args):
+    with pytest.raises(CheckerError) as info:
+        fn(*args)
+    (problem,) = info.value.problems
+    return problem
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line", "col"),
+    [
+        ("a: 1\nb: 2\na: 3\n", "ECS205", 3, 1),
+        ("a: &x [1, 2]\nb: *x\n", "ECS206", 2, 4),
+        ("a: {x: 1}\nb:\n  <<: {x: 2}\n", "ECS206", 3, 3),
+        ("a: !!python/object/apply:os.system ['true']\n", "ECS207", 1, 4),
+        ("a: !!binary aGVsbG8=\n", "ECS207", 1, 4),
+        ("a: !custom 1\n", "ECS207", 1, 4),
+        ("a: 1\n---\nb: 2\n", "ECS208", 2, 1),
+        ("a:\n\tb: 1\n", "ECS203", 2, 1),
+        ("1: a\n", "ECS210", 1, 1),
+        ("a: .nan\n", "ECS211", 1, 4),
+        ("a: -.inf\n", "ECS211", 1, 4),
+        ("a: [1, 2\n", "ECS203", 2, 1),
+    ],
+    ids=["duplicate-key", "alias", "merge-key", "python-tag", "binary-tag", "custom-tag", "two-documents",
+         "tab-indent", "int-key", "nan", "minus-inf", "unclosed-flow"],
+)
+def test_yaml_refusals_are_located(text, code, line, col):
+    problem = error_of(parse_yaml, text, "x.yaml")
+    assert (problem.code, problem.location.line, problem.location.column) == (code, line, col)
+    assert problem.location.file == "x.yaml"
+
+
+def test_yaml_duplicate_key_names_the_first_line():
+    problem = error_of(parse_yaml, "status: fail\nother: 1\nstatus: pass\n", "x.yaml")
+    assert problem.message == "duplicate key 'status' (first defined on line 1)"
+
+
+def test_deep_yaml_nesting_is_refused_not_crashed():
+    problem = error_of(parse_yaml, "[" * 200_000 + "]" * 200_000, "x.yaml")
+    assert problem.code == "ECS209"
+
+
+def test_billion_laughs_is_refused_at_the_first_alias():
+    text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+    problem = error_of(parse_yaml, text, "x.yaml")
+    assert (problem.code, problem.location.line) == ("ECS206", 2)
+
+
+def test_yaml_1_1_surprises_stay_strings():
+    data, _ = parse_yaml("a: yes\nb: no\nc: on\nd: 2025-03-01\ne: 010\nf: 1:20\ng: 0x1F\n", "x.yaml")
+    assert data == {"a": "yes", "b": "no", "c": "on", "d": "2025-03-01", "e": "010", "f": "1:20", "g": "0x1F"}
+
+
+def test_yaml_core_scalars():
+    data, _ = parse_yaml("a: true\nb: ~\nc: -12\nd: 1.5e3\ne: null\nf: 'x'\n", "x.yaml")
+    assert data == {"a": True, "b": None, "c": -12, "d": 1500.0, "e": None, "f": "x"}
+
+
+def test_yaml_positions_of_keys_and_records():
+    text = "complaints:\n  - id: C-1\n    received_at: x\n  - id: C-2\n    received_at: y\n"
+    _, source_map = parse_yaml(text, "x.yaml")
+    assert source_map.locate(("complaints",)) == (1, 1)
+    assert source_map.locate(("complaints", 1)) == (4, 5)
+    assert source_map.locate(("complaints", 1, "received_at")) == (5, 5)
+    assert source_map.locate(("complaints", 7)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line", "col"),
+    [
+        ('{"a": 1,\n "a": 2}', "ECS205", 2, 2),
+        ('{"a": NaN}', "ECS211", 1, 7),
+        ('{"a": -Infinity}', "ECS211", 1, 7),
+        ('{"a": 1e400}', "ECS211", 1, 7),
+        ('{"a": 1} trailing', "ECS204", 1, 10),
+        ('{"a": [1, 2}', "ECS204", 1, 12),
+    ],
+    ids=["duplicate-key", "nan", "minus-infinity", "overflow", "trailing-garbage", "bad-bracket"],
+)
+def test_json_refusals_are_located(text, code, line, col):
+    problem = error_of(parse_json, text, "x.json")
+    assert (problem.code, problem.location.line, problem.location.column) == (code, line, col)
+
+
+def test_json_huge_integer_is_refused():
+    assert error_of(parse_json, '{"a": ' + "9" * 5000 + "}", "x.json").code == "ECS211"
+
+
+def test_json_deep_nesting_is_refused():
+    assert error_of(parse_json, "[" * 100_000 + "]" * 100_000, "x.json").code == "ECS209"
+
+
+def test_json_positions_found_on_demand():
+    text = '{\n  "complaints": [\n    {"id": "C-1"},\n    {"id": "C-2", "x": [1, {"y": 2}]}\n  ],\n  "z": 1\n}'
+    _, source_map = parse_json(text, "x.json")
+    assert source_map.locate(("complaints", 0)) == (3, 5)
+    assert source_map.locate(("complaints", 1)) == (4, 5)
+    assert source_map.locate(("complaints", 1, "x", 1, "y")) == (4, 29)
+    assert source_map.locate(("z",)) == (6, 3)
+    assert source_map.locate(("missing",)) == (1, 1)
+
+
+def test_utf8_bom_is_accepted_and_dropped():
+    assert decode_text(codecs.BOM_UTF8 + "名称: 测试".encode(), "x.yaml") == "名称: 测试"
+
+
+def test_gbk_text_is_recognised_and_refused_with_a_hint():
+    problem = error_of(decode_text, "name: 杭州测试公司\n".encode("gbk"), "x.yaml")
+    assert problem.code == "ECS201"
+    assert "GBK/GB18030" in problem.message
+    assert (problem.location.line, problem.location.column) == (1, 7)
+
+
+def test_invalid_utf8_names_the_byte():
+    problem = error_of(decode_text, b"a: 1\nb: \xff\xfe\x00"[:-1], "x.yaml")
+    assert problem.message.startswith("invalid UTF-8 byte 0xff")
+    assert problem.location.line == 2
+
+
+def test_nul_byte_is_refused():
+    assert error_of(decode_text, b"a: 1\nb: \x00\n", "x.yaml").code == "ECS202"
+
+
+def test_utf16_is_refused():
+    assert error_of(decode_text, codecs.BOM_UTF16_LE + "a: 1".encode("utf-16-le"), "x.yaml").code == "ECS201"
+
+
+def test_size_limit_is_checked_before_reading(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("a: 1\n" * 100)
+    problem = error_of(read_bytes, path, "big.yaml", 499)
+    assert problem.code == "ECS003"
+    assert read_bytes(path, "big.yaml", 500) == b"a: 1\n" * 100
+
+
+def test_missing_file_and_directory_are_refused(tmp_path):
+    assert error_of(read_bytes, tmp_path / "none.yaml", "none.yaml").code == "ECS002"
+    assert error_of(read_bytes, tmp_path, "dir").message == "not a regular file"
+
+
+def test_load_document_digests_the_raw_bytes(tmp_path):
+    path = tmp_path / "b.json"
+    path.write_bytes(b'{"a": 1}')
+    doc = load_document(path)
+    assert doc.sha256 == "f9d86028c6e0d64e225186f96acb69338b2c59764df79162107f5c4bb34d1310"
+    assert (doc.format, doc.data, doc.size) == ("json", {"a": 1}, 8)
