@@ -17,7 +17,7 @@ S = Status
 
 def complaints(*rows):
     keys = ("id", "received_at", "solution_fed_back_at")
-    return {"complaints": [{k: v for k, v in zip(keys, row) if v is not None} | {"category": "service"} for row in rows]}
+    return {"complaints": [{k: v for k, v in zip(keys, row, strict=False) if v is not None} | {"category": "service"} for row in rows]}
 
 
 DEADLINE_24H = {"deadline": {"records": "$.complaints", "start": "received_at", "end": "solution_fed_back_at",
