@@ -105,21 +105,25 @@ def _validator() -> Any:
 
 
 def _schema_node(schema_path_parts: Sequence[Any]) -> Mapping[str, Any]:
-    """The schema object an error's schema path points into (for its description)."""
+    """The innermost described schema object an error's schema path passes through."""
     root = bundle_schema()
     node: Any = root
     described: Mapping[str, Any] = {}
     for part in schema_path_parts:
-        if isinstance(node, Mapping) and "$ref" in node and part not in node:
+        if part == "$ref" and isinstance(node, Mapping) and "$ref" in node:
             node = _resolve(root, node["$ref"])
-        if isinstance(node, Mapping):
-            if "description" in node:
-                described = node
+        elif isinstance(node, Mapping):
             node = node.get(part, node.get(str(part)))
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
             break
+        if isinstance(node, Mapping) and "$ref" in node and "description" not in node:
+            target = _resolve(root, node["$ref"])
+            if isinstance(target, Mapping) and "description" in target:
+                described = target
+        if isinstance(node, Mapping) and "description" in node:
+            described = node
     return described
 
 

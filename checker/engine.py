@@ -134,6 +134,9 @@ def _plain(facts: dict[str, Any]) -> dict[str, Any]:
 
 
 def evaluate(policy_set: PolicySet, bundle: Bundle, standards: Iterable[str] = ("all",), debug: bool = False) -> Result:
+    from checker.evidence import check_evidence
+
+    check_evidence(policy_set.policies, bundle)
     ctx = bundle.context()
     findings: list[Finding] = []
     for compiled in policy_set.policies:

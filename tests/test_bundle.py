@@ -1,0 +1,136 @@
+"""Bundle validation: every problem listed, located, in plain words; attachments never trusted blindly."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import textwrap
+
+import pytest
+
+from checker.bundle import load_bundle, schema_patterns
+from checker.errors import CheckerError
+
+HEAD = """\
+schema_version: "1.0"
+organization:
+  name: 杭州示例电子商务有限公司
+  unified_social_credit_code: 91330106MA2B3C4D5E
+  role: operator
+period: {start: 2025-01-01, end: 2025-12-31}
+"""
+
+
+def write(tmp_path, body, name="bundle.yaml"):
+    path = tmp_path / name
+    path.write_text(HEAD + textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def problems_of(path, **kwargs):
+    with pytest.raises(CheckerError) as info:
+        load_bundle(path, **kwargs)
+    return [(p.code, p.location.line, p.location.json_path, p.message) for p in info.value.problems]
+
+
+def test_every_schema_problem_is_listed_with_its_line(tmp_path):
+    path = write(tmp_path, """\
+        complaints:
+          - {id: C-1, category: service, received_at: "2025-02-30T10:00:00+08:00"}
+          - {id: C-2, category: services, received_at: "2025-03-01T10:00:00+08:00"}
+          - {id: C-3, received_at: "2025-03-01T10:00:00+08:00", colour: red}
+        """)
+    found = problems_of(path)
+    assert [(code, line, where) for code, line, where, _ in found] == [
+        ("ECS301", 8, "$.complaints[0].received_at"),
+        ("ECS301", 9, "$.complaints[1].category"),
+        ("ECS301", 10, "$.complaints[2]"),
+        ("ECS301", 10, "$.complaints[2]"),
+    ]
+    assert "is not valid here: An ISO 8601 date and time" in found[0][3]
+    assert {found[2][3], found[3][3]} == {'"category" is a required property',
+                                          "Additional properties are not allowed ('colour' was unexpected)"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("as_of: 2024-06-01\n", "as-of date 2024-06-01 is before the evaluation period starts (2025-01-01)"),
+        ("complaints:\n  - {id: C-1, category: service, received_at: '2025-03-02T10:00:00+08:00', solution_fed_back_at: '2025-03-01T10:00:00+08:00'}\n",
+         "solution_fed_back_at (2025-03-01T10:00:00+08:00) is before received_at (2025-03-02T10:00:00+08:00)"),
+        ("complaints:\n  - {id: C-1, category: service, received_at: '2026-01-01T00:00:00+08:00'}\n",
+         "received_at 2026-01-01T00:00:00+08:00 is after the as-of date 2025-12-31; records cannot come from the future"),
+        ("complaints:\n  - {id: C-1, category: service, received_at: '2025-03-01T10:00:00+08:00'}\n  - {id: C-1, category: service, received_at: '2025-03-01T10:00:00+08:00'}\n",
+         "id 'C-1' is used twice in this list (first at index 0)"),
+        ("staff:\n  - {id: S-1, name: 甲, roles: [pre_sales], born_on: 2000-05-01, hired_on: 2020-01-01, trainings: [{date: 1999-01-01, topic: x}]}\n",
+         "training on 1999-01-01 is not after the birth date 2000-05-01"),
+        ("staff:\n  - {id: S-1, name: 甲, roles: [pre_sales], hired_on: 2025-03-01, first_duty_on: 2025-02-01}\n",
+         "first_duty_on (2025-02-01) is before hired_on (2025-03-01)"),
+        ("satisfaction_evaluations:\n  - {id: E-1, method: consumer_survey, covers: {start: 2025-01-01, end: 2025-06-30}, responses: 10, satisfied: 11}\n",
+         "satisfied (11) exceeds responses (10)"),
+        ("service_hours:\n  time_zone: Mars/Olympus\n  schedules: [{channel: c, intervals: [{days: [mon], start: '09:00', end: '17:00'}]}]\n",
+         "unknown time zone 'Mars/Olympus'; use an IANA name such as Asia/Shanghai"),
+        ("service_hours:\n  schedules: [{channel: c, intervals: [{days: [mon], start: '09:00', end: '09:00'}]}]\n",
+         "interval starts and ends at the same time; write 00:00-24:00 for a whole day"),
+    ],
+    ids=["as-of-before-period", "end-before-start", "future-record", "duplicate-id", "trained-before-born",
+         "duty-before-hire", "part-over-whole", "unknown-zone", "zero-interval"],
+)
+def test_impossible_values_are_refused(tmp_path, body, message):
+    found = problems_of(write(tmp_path, body))
+    assert [m for _, _, _, m in found] == [message]
+
+
+def test_as_of_option_overrides_the_bundle(tmp_path):
+    path = write(tmp_path, "complaints:\n  - {id: C-1, category: service, received_at: '2025-12-20T10:00:00+08:00'}\n")
+    assert problems_of(path, as_of=__import__("datetime").date(2025, 12, 1))[0][3].startswith("received_at 2025-12-20")
+
+
+@pytest.mark.parametrize("bad_path", ["../outside.txt", "/etc/passwd", "a/../../x.txt", "C:/x.txt", "a\\b.txt"])
+def test_attachment_paths_that_leave_the_bundle_are_refused(tmp_path, bad_path):
+    body = f"documents:\n  - {{id: D-1, kind: privacy_policy, title: t, issued_on: 2025-01-01, path: '{bad_path}', sha256: '{'0' * 64}'}}\n"
+    found = problems_of(write(tmp_path, body))
+    assert found[0][0] == "ECS301" and found[0][2] == "$.documents[0].path"
+
+
+def test_symlink_leaving_the_bundle_directory_is_refused(tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    bundle_dir = tmp_path / "b"
+    bundle_dir.mkdir()
+    os.symlink(outside, bundle_dir / "link.txt")
+    body = f"documents:\n  - {{id: D-1, kind: privacy_policy, title: t, issued_on: 2025-01-01, path: link.txt, sha256: '{'0' * 64}'}}\n"
+    found = problems_of(write(bundle_dir, body))
+    assert found == [("ECS305", 8, "$.documents[0].path", "link.txt resolves outside the bundle directory")]
+
+
+def test_attachments_are_checked_and_reported_not_trusted(tmp_path):
+    (tmp_path / "good.txt").write_bytes(b"good")
+    (tmp_path / "bad.txt").write_bytes(b"tampered")
+    good = hashlib.sha256(b"good").hexdigest()
+    body = (
+        "documents:\n"
+        f"  - {{id: D-1, kind: privacy_policy, title: t, issued_on: 2025-01-01, path: good.txt, sha256: '{good}'}}\n"
+        f"  - {{id: D-2, kind: privacy_policy, title: t, issued_on: 2025-01-01, path: bad.txt, sha256: '{good}'}}\n"
+        f"  - {{id: D-3, kind: privacy_policy, title: t, issued_on: 2025-01-01, path: gone.txt, sha256: '{good}'}}\n"
+    )
+    bundle = load_bundle(write(tmp_path, body))
+    assert {k: v.status for k, v in bundle.attachments.items()} == {"bad.txt": "mismatch", "gone.txt": "missing", "good.txt": "ok"}
+
+
+def test_directory_bundle_finds_bundle_yaml(tmp_path):
+    write(tmp_path, "")
+    bundle = load_bundle(tmp_path)
+    assert bundle.file_name == "bundle.yaml" and bundle.as_of.isoformat() == "2025-12-31"
+
+
+def test_wrong_top_level_type(tmp_path):
+    (tmp_path / "b.json").write_text("[1, 2]")
+    assert problems_of(tmp_path / "b.json")[0][0] == "ECS212"
+
+
+def test_schema_knows_where_attachments_and_id_lists_are():
+    patterns = schema_patterns()
+    assert ("documents", "*") in patterns["document"]
+    assert ("attestations", "*", "document") in patterns["attachment"]
+    assert ("complaints",) in patterns["id_list"]

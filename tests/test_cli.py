@@ -1,0 +1,146 @@
+"""The command line: exit codes, output files written atomically or not at all, lazy start-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checker import __version__
+from checker.cli import main
+
+BUNDLE = """\
+schema_version: "1.0"
+organization: {name: 杭州示例电子商务有限公司, unified_social_credit_code: 91330106MA2B3C4D5E, role: operator}
+period: {start: 2025-01-01, end: 2025-12-31}
+complaints:
+  - {id: C-1, category: service, received_at: "2025-03-01T10:00:00+08:00", solution_fed_back_at: "2025-03-01T12:00:00+08:00"}
+"""
+
+
+@pytest.fixture
+def policy_root(tmp_path):
+    """A one-policy root, so these tests do not depend on how many policies ship."""
+    root = tmp_path / "pol"
+    (root / "demo").mkdir(parents=True)
+    shipped = Path(__file__).resolve().parent.parent / "policies" / "db33-t-2039-2017" / "7.5.1.2.yaml"
+    text = shipped.read_text(encoding="utf-8").replace("id: db33-t-2039-2017/7.5.1.2", "id: demo/7.5.1.2")
+    text = text.replace("interpretations: [INT-003, INT-005]\n", "")
+    (root / "demo" / "7.5.1.2.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys):
+    assert run(capsys, "--version") == (0, f"ecs-check {__version__}\n", "")
+
+
+@pytest.mark.parametrize("command", ["check", "policies", "schema", "template"])
+def test_every_command_has_help(capsys, command):
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and out.startswith(f"Usage: ecs-check {command}")
+
+
+def test_clean_bundle_exits_0_and_a_late_complaint_exits_1(tmp_path, capsys):
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE, encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path), "--standard", "DB33/T 2039-2017", "--format", "json")
+    findings = {f["policy_id"]: f["status"] for f in json.loads(out)["findings"]}
+    assert findings["db33-t-2039-2017/7.5.1.2"] == "pass"
+    late = BUNDLE.replace("2025-03-01T12:00:00", "2025-03-02T12:00:00")
+    path.write_text(late, encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path), "--format", "json")
+    assert code == 1
+    assert {f["policy_id"]: f["status"] for f in json.loads(out)["findings"]}["db33-t-2039-2017/7.5.1.2"] == "fail"
+
+
+def test_custom_policy_root_is_loaded(tmp_path, capsys, policy_root):
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE, encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path), "--policies", str(policy_root), "--standard", "DB33/T 2039-2017", "--format", "json")
+    ids = [f["policy_id"] for f in json.loads(out)["findings"]]
+    assert "demo/7.5.1.2" in ids and "db33-t-2039-2017/7.5.1.2" in ids
+
+
+def test_invalid_bundle_exits_2_and_leaves_an_existing_output_untouched(tmp_path, capsys):
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE.replace("role: operator", "role: seller"), encoding="utf-8")
+    output = tmp_path / "report.json"
+    output.write_text("previous report")
+    code, out, err = run(capsys, "check", str(path), "--format", "json", "--output", str(output))
+    assert code == 2 and out == ""
+    assert err.startswith(f"ecs-check: error: {path}:2:") and "ECS301" in err and "$.organization.role" in err
+    assert output.read_text() == "previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.yaml", "report.json"]
+
+
+def test_output_file_is_written_whole(tmp_path, capsys):
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE, encoding="utf-8")
+    output = tmp_path / "report.json"
+    code, out, err = run(capsys, "check", str(path), "--format", "json", "--output", str(output))
+    assert out == "" and err.startswith(f"ecs-check: wrote {output}")
+    assert json.loads(output.read_text(encoding="utf-8"))["schema_version"] == "1.0"
+
+
+def test_output_into_missing_directory_exits_2(tmp_path, capsys):
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE, encoding="utf-8")
+    code, _, err = run(capsys, "check", str(path), "--output", str(tmp_path / "nope" / "r.txt"))
+    assert code == 2 and "ECS004" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["check"], ["check", "b.yaml", "--format", "xml"], ["check", "b.yaml", "--as-of", "2025-02-30"], ["nonsense"]],
+)
+def test_usage_errors_exit_2(capsys, args):
+    assert run(capsys, *args)[0] == 2
+
+
+def test_missing_bundle_exits_2(tmp_path, capsys):
+    code, _, err = run(capsys, "check", str(tmp_path / "none.yaml"))
+    assert code == 2 and "ECS002 bundle not found" in err
+
+
+def test_policies_json_lists_required_fields(capsys):
+    code, out, _ = run(capsys, "policies", "--format", "json")
+    policies = json.loads(out)
+    assert code == 0 and policies
+    assert {"id", "standard", "clause", "obligation", "applies_to", "verification", "title"} <= set(policies[0])
+
+
+@pytest.mark.parametrize("name", ["bundle", "policy"])
+def test_schema_prints_json_schema(capsys, name):
+    code, out, _ = run(capsys, "schema", name)
+    assert code == 0 and json.loads(out)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_shipped_policy_schema_matches_the_operator_table():
+    from checker.policy_schema import dumps
+
+    shipped = Path(__file__).resolve().parent.parent / "schemas" / "policy.schema.json"
+    assert shipped.read_text(encoding="utf-8") == dumps(), "regenerate: python -m checker.policy_schema > schemas/policy.schema.json"
+
+
+def test_version_and_help_do_not_import_the_engine():
+    probe = "import sys; from checker.cli import main; main(['--version']); main(['--help']); " \
+            "print(sorted(m for m in ('jsonschema', 'jsonschema_rs', 'jsonpath_ng', 'checker.engine', 'chinese_calendar') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_real_entry_point_exit_codes(tmp_path):
+    path = tmp_path / "b.yaml"
+    path.write_text("not: [valid", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "checker", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "ECS203 YAML syntax error" in result.stderr and "Traceback" not in result.stderr
