@@ -282,13 +282,50 @@ PARTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
 )
 
 
-def _get(record: Any, dotted: str) -> Any:
+def _get(record: Any, steps: tuple[str, ...] | str) -> Any:
+    if type(steps) is str:
+        return record.get(steps) if isinstance(record, dict) else None
     node = record
-    for step in dotted.split("."):
+    for step in steps:
         if not isinstance(node, dict):
             return None
         node = node.get(step)
     return node
+
+
+def each_record(data: Any, pattern: Sequence[str]) -> Iterator[tuple[PathTuple, Any]]:
+    """Like `walk`, but a trailing `*` is iterated in place (the hot path for long lists)."""
+    if pattern and pattern[-1] == "*":
+        for path, items in walk(data, pattern[:-1]):
+            if isinstance(items, list):
+                for index, item in enumerate(items):
+                    yield path + (index,), item
+    else:
+        yield from walk(data, pattern)
+
+
+def _steps(dotted: str) -> tuple[str, ...] | str:
+    """A plain key stays a string (one dict lookup); a dotted path becomes its steps."""
+    return tuple(dotted.split(".")) if "." in dotted else dotted
+
+
+def _grouped() -> dict[tuple[str, ...], tuple[list[Any], list[Any]]]:
+    """ORDERED and EVENTS by record pattern, so each list is walked once."""
+    groups: dict[tuple[str, ...], tuple[list[Any], list[Any]]] = {}
+    for pattern, earlier, later in ORDERED:
+        groups.setdefault(pattern, ([], []))[0].append((_steps(earlier), _steps(later), earlier, later))
+    for pattern, name in EVENTS:
+        groups.setdefault(pattern, ([], []))[1].append((_steps(name), name))
+    return groups
+
+
+def _same_shape(a: str, b: str) -> bool:
+    """Two ISO texts whose string order is their time order: equal length and the same offset."""
+    if len(a) != len(b):
+        return False
+    if len(a) == 10:
+        return True
+    return a[10:11] == b[10:11] and (a[-1] == b[-1] == "Z" or (a[-6] in "+-" and a[-6:] == b[-6:]))
 
 
 def _field_path(path: PathTuple, dotted: str) -> PathTuple:
@@ -361,25 +398,40 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
                 else:
                     seen[rid] = index
 
-    for pattern, earlier, later in ORDERED:
-        for path, record in walk(data, pattern):
-            a, b = _get(record, earlier), _get(record, later)
-            if a is None or b is None:
-                continue
-            if check.compare(check.when(a), check.when(b)) > 0:
-                check.add("ECS302", f"{later} ({b}) is before {earlier} ({a})", _field_path(path, later))
-
     limit = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-    for pattern, name in EVENTS:
-        for path, record in walk(data, pattern):
-            value = _get(record, name)
-            if value is None:
-                continue
-            moment = check.when(value)
-            late = moment >= limit if isinstance(moment, dt.datetime) else moment > as_of
-            if late:
-                check.add("ECS302", f"{name} {value} is after the as-of date {as_of}; records cannot come from the future",
-                          _field_path(path, name))
+    as_of_text = as_of.isoformat()
+    limit_texts: dict[str, str] = {}
+    for pattern, (pairs, events) in _grouped().items():
+        for path, record in each_record(data, pattern):
+            for earlier_steps, later_steps, earlier, later in pairs:
+                a, b = _get(record, earlier_steps), _get(record, later_steps)
+                if a is None or b is None:
+                    continue
+                after = a > b if _same_shape(a, b) else check.compare(check.when(a), check.when(b)) > 0
+                if after:
+                    check.add("ECS302", f"{later} ({b}) is before {earlier} ({a})", _field_path(path, later))
+            for steps, name in events:
+                value = _get(record, steps)
+                if value is None:
+                    continue
+                if len(value) == 10:
+                    late = value > as_of_text
+                else:
+                    suffix = value[-6:]
+                    bound = limit_texts.get(suffix)
+                    if bound is None and suffix[0] in "+-" and suffix[3] == ":":
+                        try:
+                            offset = dt.datetime.fromisoformat("2000-01-01T00:00:00" + suffix).utcoffset()
+                            bound = limit_texts[suffix] = limit.astimezone(dt.timezone(offset)).isoformat()
+                        except ValueError:
+                            bound = None
+                    if bound is not None and _same_shape(value, bound):
+                        late = value >= bound
+                    else:
+                        late = check.when(value) >= limit if len(value) > 10 else False
+                if late:
+                    check.add("ECS302", f"{name} {value} is after the as-of date {as_of}; records cannot come from the future",
+                              _field_path(path, name))
 
     for path, person in walk(data, ("staff", "*")):
         born = person.get("born_on")

@@ -1,10 +1,11 @@
 """Check the bundle against each policy's own evidence schema before evaluating.
 
-The bundle schema already covers every shipped section; a policy's evidence
-schema adds what that policy relies on, which matters most for custom
-policies reading `x-` extension sections. A mismatch is unusable input
-(exit 2), never a verdict. Identical evidence schemas are checked once, and
-only the top-level sections a schema names are handed to the validator.
+The bundle schema is authoritative for every section it defines, and a test
+keeps the shipped policies' evidence schemas consistent with it (each sample
+bundle satisfies them). At run time only sections the bundle schema does not
+define, the `x-` extension sections custom policies read, are checked
+against the evidence schemas that name them. A mismatch is unusable input
+(exit 2), never a verdict. Identical evidence schemas are checked once.
 """
 
 from __future__ import annotations
@@ -13,20 +14,28 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from checker.bundle import Bundle, _is_timestamp
+from checker.bundle import Bundle, _is_timestamp, bundle_schema
 from checker.errors import CheckerError, Location, Problem
 from checker.paths import render
 from checker.policy import CompiledPolicy
 
 
-def evidence_problems(policies: Iterable[CompiledPolicy], bundle: Bundle) -> list[Problem]:
+def evidence_problems(policies: Iterable[CompiledPolicy], bundle: Bundle, sections: str = "extensions") -> list[Problem]:
+    """Problems of the bundle against the policies' evidence schemas.
+
+    `sections="extensions"` checks only sections the bundle schema does not
+    define (what runs on every check); `"all"` checks every section named.
+    """
     import jsonschema_rs
+
+    known = set(bundle_schema()["properties"])
 
     groups: dict[str, list[str]] = {}
     schemas: dict[str, dict[str, Any]] = {}
     for compiled in policies:
         schema = compiled.policy.evidence.get("schema") or {}
-        if not schema.get("properties"):
+        names = set(schema.get("properties") or ())
+        if not names or (sections == "extensions" and names <= known):
             continue
         key = json.dumps(schema, sort_keys=True, ensure_ascii=False)
         groups.setdefault(key, []).append(compiled.policy.id)
@@ -34,9 +43,9 @@ def evidence_problems(policies: Iterable[CompiledPolicy], bundle: Bundle) -> lis
     problems = []
     for key in sorted(groups):
         schema = schemas[key]
-        sections = {name: bundle.data[name] for name in schema["properties"] if name in bundle.data}
+        wanted = {name: bundle.data[name] for name in schema["properties"] if name in bundle.data}
         validator = jsonschema_rs.validator_for(schema, formats={"ecs-timestamp": _is_timestamp}, validate_formats=True)
-        for error in validator.iter_errors(sections):
+        for error in validator.iter_errors(wanted):
             path = tuple(error.instance_path)
             line, col = bundle.locate(path)
             owners = ", ".join(groups[key])

@@ -395,7 +395,7 @@ class JsonSourceMap:
     def __init__(self, text: str) -> None:
         self._text = text
         self._decoder = json.JSONDecoder()
-        self._arrays: dict[tuple[PathPart, ...], list[int]] = {}
+        self._arrays: dict[tuple[PathPart, ...], tuple[list[int], int, bool]] = {}
         self._objects: dict[tuple[PathPart, ...], dict[str, tuple[int, int]]] = {}
         self._newlines: list[int] | None = None
 
@@ -403,22 +403,26 @@ class JsonSourceMap:
         match = _WS.match(self._text, index)
         return match.end() if match else index
 
-    def _elements(self, prefix: tuple[PathPart, ...], start: int) -> list[int]:
-        cached = self._arrays.get(prefix)
-        if cached is not None:
-            return cached
-        text, offsets = self._text, []
-        index = self._skip_ws(start + 1)
-        if text[index] != "]":
-            while True:
-                index = self._skip_ws(index)
-                offsets.append(index)
-                _, index = self._decoder.raw_decode(text, index)
-                index = self._skip_ws(index)
-                if text[index] == "]":
-                    break
+    def _elements(self, prefix: tuple[PathPart, ...], start: int, wanted: int) -> list[int]:
+        """Offsets of the array's elements, decoded only as far as `wanted` (resumable)."""
+        state = self._arrays.get(prefix)
+        if state is None:
+            state = self._arrays[prefix] = ([], self._skip_ws(start + 1), False)
+        offsets, index, done = state
+        text = self._text
+        while not done and len(offsets) <= wanted:
+            index = self._skip_ws(index)
+            if text[index] == "]":
+                done = True
+                break
+            offsets.append(index)
+            _, index = self._decoder.raw_decode(text, index)
+            index = self._skip_ws(index)
+            if text[index] == "]":
+                done = True
+            else:
                 index += 1  # the comma
-        self._arrays[prefix] = offsets
+        self._arrays[prefix] = (offsets, index, done)
         return offsets
 
     def _members(self, prefix: tuple[PathPart, ...], start: int) -> dict[str, tuple[int, int]]:
@@ -458,7 +462,7 @@ class JsonSourceMap:
         try:
             for part in path:
                 if isinstance(part, int) and text[index] == "[":
-                    offsets = self._elements(prefix, index)
+                    offsets = self._elements(prefix, index, part)
                     if not 0 <= part < len(offsets):
                         break
                     index = at = offsets[part]
