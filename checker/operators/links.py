@@ -31,6 +31,13 @@ from checker.predicates import MISSING, getter
 
 # ------------------------------------------------------------------ linked
 
+
+def _examples(details: list[Text]) -> Text:
+    zh = examples([d.zh for d in details])
+    en = examples([d.en for d in details])
+    return Text(zh.zh, en.en)
+
+
 NOT_AFTER = {
     "type": "object",
     "additionalProperties": False,
@@ -84,73 +91,79 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
                     index.setdefault(str(value["id"]), value)
         keep = where(ctx) if where else None
         total = 0
-        failed: list[tuple[int, str]] = []
-        unknown: list[tuple[int, str]] = []
+        failed: list[tuple[int, Text]] = []
+        unknown: list[tuple[int, Text]] = []
         for i, record in enumerate(records):
+            name = label(record, i)
             if keep is not None:
                 chosen = keep(record)
                 if chosen is False:
                     continue
                 if chosen is None:
                     total += 1
-                    unknown.append((i, f"{label(record, i)} (cannot tell whether it must be checked)"))
+                    unknown.append((i, Text(f"{name}（无法判断是否须检查）", f"{name} (cannot tell whether it must be checked)")))
                     continue
             total += 1
-            name = label(record, i)
             cited = get_link(record)
-            ids = [cited] if isinstance(cited, str) else list(cited) if isinstance(cited, list) else []
+            ids = [str(cited)] if isinstance(cited, str) else [str(x) for x in cited] if isinstance(cited, list) else []
             if not ids:
-                unknown.append((i, f"{name} (cites none)"))
+                unknown.append((i, Text(f"{name}（未引用任何{target_noun.zh}）", f"{name} (cites none)")))
                 continue
             if not targets_found:
-                unknown.append((i, f"{name} (cites {', '.join(map(str, ids))}; {args['target']} is missing)"))
+                unknown.append((i, Text(f"{name}（引用 {'、'.join(ids)}，但 {args['target']} 缺失）",
+                                        f"{name} (cites {', '.join(ids)}; {args['target']} is missing)")))
                 continue
-            absent = [str(x) for x in ids if str(x) not in index]
+            absent = [x for x in ids if x not in index]
             if absent:
-                unknown.append((i, f"{name} ({', '.join(absent)} not found)"))
+                unknown.append((i, Text(f"{name}（{'、'.join(absent)} 不存在）", f"{name} ({', '.join(absent)} not found)")))
                 continue
             if order is None:
                 continue
             record_time = get_record_time(record)
             if record_time is MISSING:
-                unknown.append((i, f"{name} (no {order['record']})"))
+                unknown.append((i, Text(f"{name}（缺少 {order['record']}）", f"{name} (no {order['record']})")))
                 continue
             moment = when(ctx, record_time)
             too_late = []
             undated = []
             for x in ids:
-                target_time = get_target_time(index[str(x)])
+                target_time = get_target_time(index[x])
                 if target_time is MISSING:
-                    undated.append(str(x))
+                    undated.append(x)
                 elif later(ctx, when(ctx, target_time), moment):
-                    too_late.append(f"{x} {order['target']} {target_time}")
+                    too_late.append((x, target_time))
             if too_late:
-                failed.append((i, f"{name} ({'; '.join(too_late)}, after {record_time})"))
+                field = order["target"]
+                failed.append((i, Text(
+                    f"{name}（{'；'.join(f'{x} 的 {field} 为 {t}' for x, t in too_late)}，晚于 {record_time}）",
+                    f"{name} ({'; '.join(f'{x} {field} {t}' for x, t in too_late)}, after {record_time})",
+                )))
             elif undated:
-                unknown.append((i, f"{name} ({', '.join(undated)} has no {order['target']})"))
+                unknown.append((i, Text(f"{name}（{'、'.join(undated)} 缺少 {order['target']}）",
+                                        f"{name} ({', '.join(undated)} has no {order['target']})")))
         facts: dict[str, Any] = {"total": total, "failed_count": len(failed), "unknown_count": len(unknown),
                                  "passed_count": total - len(failed) - len(unknown)}
         if total == 0:
             return none_selected(args, facts, path)
         if failed:
-            ex = examples([detail for _, detail in failed])
+            ex = _examples([detail for _, detail in failed])
             facts["examples"] = ex.en
             return Outcome(
                 Status.FAIL,
                 Text(f"{total} 条{noun.zh}中有 {len(failed)} 条所引用的{target_noun.zh}晚于该记录：{ex.zh}",
                      f"{len(failed)} of {total} {noun.en} cite {target_noun.en} dated after them: {ex.en}"),
                 facts,
-                [(path + (i,), detail) for i, detail in failed[:EVIDENCE_CAP]],
+                [(path + (i,), detail.en) for i, detail in failed[:EVIDENCE_CAP]],
             )
         if unknown:
-            ex = examples([detail for _, detail in unknown])
+            ex = _examples([detail for _, detail in unknown])
             facts["examples"] = ex.en
             return Outcome(
                 Status.INSUFFICIENT_EVIDENCE,
                 Text(f"{total} 条{noun.zh}中有 {len(unknown)} 条无法对应到{target_noun.zh}：{ex.zh}",
                      f"{len(unknown)} of {total} {noun.en} cannot be matched to {target_noun.en}: {ex.en}"),
                 facts,
-                [(path + (i,), detail) for i, detail in unknown[:EVIDENCE_CAP]],
+                [(path + (i,), detail.en) for i, detail in unknown[:EVIDENCE_CAP]],
             )
         dated = Text("且日期不晚于该记录", " dated on or before them") if order else Text("", "")
         return Outcome(
