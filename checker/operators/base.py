@@ -185,6 +185,15 @@ def render_template(template: str, values: Mapping[str, Any]) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
+def _fills(template: Mapping[str, str], known: set[str]) -> bool:
+    """Whether this outcome provides every placeholder the template names.
+
+    The same status can arise in ways that report different facts (a missing
+    collection has no examples); the operator's own message is kept then.
+    """
+    return all(name in known for lang in ("zh", "en") for name in _PLACEHOLDER.findall(template.get(lang, "")))
+
+
 def compile_rule(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> Rule:
     if not isinstance(spec, Mapping):
         raise env.error("ECS104", "a rule is a mapping with one operator", at)
@@ -210,7 +219,7 @@ def compile_rule(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> Rule:
     def with_messages(ctx: EvalContext) -> Outcome:
         outcome = rule(ctx)
         template = templates.get(outcome.status.value)
-        if template:
+        if template and _fills(template, set(env.params) | set(outcome.facts) | {"detail"}):
             values = dict(env.params) | outcome.facts
             values["detail"] = outcome.message.en
             zh_values = values | {"detail": outcome.message.zh}

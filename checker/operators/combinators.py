@@ -17,8 +17,11 @@ _GOODNESS[Status.PASS], _GOODNESS[Status.NOT_APPLICABLE] = 0, 1
 
 def _merge(outcomes: list[Outcome], status: Status) -> Outcome:
     message = outcomes[0].message
+    seen = {message}
     for outcome in outcomes[1:]:
-        message = message.join(outcome.message)
+        if outcome.message not in seen:  # parts that say the same thing (one missing section) are said once
+            seen.add(outcome.message)
+            message = message.join(outcome.message)
     facts: dict[str, Any] = {}
     for i, outcome in enumerate(outcomes):
         for key, value in outcome.facts.items():
