@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.paths import JsonPath, PathTuple
-from checker.timecalc import Instants
+from checker.timecalc import Instants, Window
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,12 @@ class EvalContext:
         if found is None:
             found = self._selections[path.text] = path.select(self.data)
         return found
+
+    def period_window(self) -> Window:
+        """The evaluation period as [first instant, first instant after it) in the bundle's zone."""
+        start = dt.datetime.combine(self.period_start, dt.time(), tzinfo=self.tz)
+        end = dt.datetime.combine(self.period_end + dt.timedelta(days=1), dt.time(), tzinfo=self.tz)
+        return Window(start, end, self.instants)
 
     @property
     def as_of_end(self) -> dt.datetime:

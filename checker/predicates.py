@@ -65,7 +65,10 @@ def getter(field: str, env: CompileEnv, at: tuple[Any, ...]) -> Callable[[Any], 
         key = steps[0]
 
         def get1(record: Any) -> Any:
-            value = record.get(key) if isinstance(record, dict) else None
+            try:
+                value = record.get(key)
+            except AttributeError:  # not a mapping
+                return MISSING
             return MISSING if value is None else value
 
         return get1
@@ -241,13 +244,13 @@ def compile_predicate(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> BoundP
             raise env.error("ECS104", "within_period takes true", where)
 
         def bind_period(ctx: EvalContext) -> Pred:
+            window = ctx.period_window()
+
             def inside(record: Any) -> bool | None:
                 value = get(record)
                 if value is MISSING:
                     return None
-                moment = _temporal(value, ctx)
-                day = ctx.instants.local_date(moment) if isinstance(moment, dt.datetime) else moment
-                return ctx.period_start <= day <= ctx.period_end
+                return window.contains(value)
 
             return inside
 
@@ -264,6 +267,8 @@ def compile_predicate(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> BoundP
 
     if op in ("equals", "not_equals"):
         want = op == "equals"
+        if not isinstance(arg, Mapping):  # a literal: no per-record value lookup
+            return lambda ctx: (lambda r: None if (v := get(r)) is MISSING else (v == arg) is want)
 
         def bind_eq(ctx: EvalContext) -> Pred:
             other = value_of(ctx)

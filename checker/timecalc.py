@@ -64,7 +64,7 @@ class Instants:
                 value = value.replace(tzinfo=self.tz)
                 self.naive.add(text)
             self._cache[text] = value
-        if text in self.naive:
+        if value.tzinfo is self.tz:  # only offset-less texts get the zone object itself
             self.naive_reads += 1
         return value
 
@@ -179,3 +179,40 @@ def zone_shift_minutes(source: dt.tzinfo, target: dt.tzinfo, on: dt.date) -> int
     source_offset = noon.replace(tzinfo=source).utcoffset() or dt.timedelta()
     target_offset = noon.replace(tzinfo=target).utcoffset() or dt.timedelta()
     return int((target_offset - source_offset).total_seconds() // 60)
+
+
+class Window:
+    """A half-open span of time [start, end) that tests ISO texts cheaply.
+
+    A timestamp with an explicit offset is compared as text against the
+    bounds written in that same offset (string order is time order there);
+    anything else (dates, offset-less or irregular texts) is parsed.
+    """
+
+    def __init__(self, start: dt.datetime, end: dt.datetime, instants: Instants) -> None:
+        self.start, self.end = start, end
+        self.instants = instants
+        self._bounds: dict[str, tuple[str, str] | None] = {}
+
+    def _bounds_for(self, suffix: str) -> tuple[str, str] | None:
+        if suffix not in self._bounds:
+            try:
+                offset = dt.datetime.fromisoformat("2000-01-01T00:00:00" + suffix).utcoffset()
+            except ValueError:
+                offset = None
+            if offset is None:
+                self._bounds[suffix] = None
+            else:
+                fixed = dt.timezone(offset)
+                self._bounds[suffix] = (self.start.astimezone(fixed).isoformat(), self.end.astimezone(fixed).isoformat())
+        return self._bounds[suffix]
+
+    def contains(self, text: str) -> bool:
+        if len(text) == 25 and text[10] == "T" and text[19] in "+-":
+            bounds = self._bounds_for(text[19:])
+            if bounds is not None:
+                return bounds[0] <= text < bounds[1]
+        moment = self.instants.temporal(text)
+        if not isinstance(moment, dt.datetime):  # a date is inside when its first instant is
+            moment = dt.datetime.combine(moment, dt.time(), tzinfo=self.instants.tz)
+        return self.start <= moment < self.end

@@ -103,3 +103,25 @@ def test_temporal_tells_dates_from_timestamps():
     instants = timecalc.Instants(SHANGHAI)
     assert instants.temporal("2025-03-01") == D("2025-03-01")
     assert isinstance(instants.temporal("2025-03-01T00:00:00Z"), dt.datetime)
+
+
+@pytest.mark.parametrize(
+    ("text", "inside"),
+    [
+        ("2025-01-01T00:00:00+08:00", True),
+        ("2024-12-31T23:59:59+08:00", False),
+        ("2024-12-31T16:00:00+00:00", True),  # = 2025-01-01 00:00 in Shanghai, compared as text in its own offset
+        ("2024-12-31T15:59:59Z", False),
+        ("2025-12-31T23:59:59+08:00", True),
+        ("2026-01-01T00:00:00+08:00", False),
+        ("2025-12-31T16:00:00-00:00", False),
+        ("2025-06-01 12:00", True),  # no offset: read in the bundle's zone
+        ("2025-12-31", True),
+        ("2026-01-01", False),
+    ],
+)
+def test_window_agrees_with_parsed_comparison(text, inside):
+    instants = timecalc.Instants(SHANGHAI)
+    start = dt.datetime(2025, 1, 1, tzinfo=SHANGHAI)
+    end = dt.datetime(2026, 1, 1, tzinfo=SHANGHAI)
+    assert timecalc.Window(start, end, instants).contains(text) is inside
