@@ -206,15 +206,15 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             facts["examples"] = ex.en
             return Outcome(
                 Status.INSUFFICIENT_EVIDENCE,
-                Text(f"{total} 条{noun.zh}中有 {len(unknown)} 条缺少起始时间等数据：{ex.zh}",
-                     f"{len(unknown)} of {total} {noun.en} lack the times needed to decide: {ex.en}"),
+                Text(f"{total} 条{noun.zh}中有 {len(unknown)} 条缺少判定所需的时间或数据：{ex.zh}",
+                     f"{len(unknown)} of {total} {noun.en} lack the times or data needed to decide: {ex.en}"),
                 facts,
                 [(path + (i,), label(records[i], i)) for i in unknown[:EVIDENCE_CAP]],
             )
         done = total - len(pending)
         message = Text(f"{done} 条{noun.zh}均在期限内完成", f"all {done} completed {noun.en} met the deadline")
         if pending:
-            message = message.join(Text(f"另有 {len(pending)} 条尚未到期", f"{len(pending)} more are not yet due"))
+            message = message.join(Text(f"另有 {len(pending)} 条尚未到期", f"{len(pending)} more not yet due"))
         return Outcome(Status.PASS, message, facts, [(path, f"{total} records checked")])
 
     return run
