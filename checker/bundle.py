@@ -281,6 +281,11 @@ PARTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("satisfaction_evaluations", "*"), "satisfied", "responses"),
 )
 
+# (list pattern, key): lists without ids whose entries must not repeat a key.
+UNIQUE_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("evaluation_content", "items"), "item"),
+)
+
 
 def _get(record: Any, steps: tuple[str, ...] | str) -> Any:
     if type(steps) is str:
@@ -447,6 +452,17 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
             if result["compliant"] > result["checked"]:
                 check.add("ECS302", f"{result['compliant']} compliant out of {result['checked']} checked is impossible",
                           path + ("checks", name, "compliant"))
+    for pattern, key in UNIQUE_KEYS:
+        for path, entries in walk(data, pattern):
+            first: dict[Any, int] = {}
+            for index, entry in enumerate(entries):
+                value = entry.get(key) if isinstance(entry, dict) else None
+                if value is None:
+                    continue
+                if value in first:
+                    check.add("ECS306", f"{key} {value!r} is listed twice (first at index {first[value]})", path + (index, key))
+                else:
+                    first[value] = index
     for pattern, part, whole in PARTS:
         for path, record in walk(data, pattern):
             if record.get(part) is not None and record.get(whole) is not None and record[part] > record[whole]:

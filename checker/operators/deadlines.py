@@ -1,4 +1,4 @@
-"""The deadline operator: hours exact to the second, working days, or an agreed time."""
+"""The deadline operator: hours or seconds exact to the second, working days, or an agreed time."""
 
 from __future__ import annotations
 
@@ -37,32 +37,59 @@ from checker.predicates import MISSING, compile_value, getter
 LIMIT = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"hours": VALUE, "working_days": VALUE, "agreed_field": FIELD},
+    "properties": {"hours": VALUE, "seconds": VALUE, "working_days": VALUE, "agreed_field": FIELD},
     "minProperties": 1,
 }
+END = {"anyOf": [FIELD, {"type": "array", "items": FIELD, "minItems": 1, "uniqueItems": True}]}
+
+
+def _due_text(deadline: dt.datetime, inclusive: bool, tz: dt.tzinfo) -> Text:
+    """An inclusive deadline as its instant; an exclusive (working-day) one as the last day it allows."""
+    if inclusive:
+        stamp = deadline.astimezone(tz).isoformat()
+        return Text(stamp, stamp)
+    last = (deadline.astimezone(tz) - dt.timedelta(microseconds=1)).date().isoformat()
+    return Text(f"{last} 当天结束", f"the end of {last}")
 
 
 @register(
     "deadline",
     "Each selected record's `end` comes no later than its deadline after `start`: "
-    "a number of hours (exact to the second), working days on the mainland China calendar, "
-    "or an agreed time in `agreed_field` when the record has one.",
-    args_schema(RECORDS_ARGS | {"start": FIELD, "end": FIELD, "limit": LIMIT}, ("records", "start", "end", "limit")),
+    "a number of hours or seconds (exact to the second), working days on the mainland China calendar, "
+    "or an agreed time in `agreed_field` when the record has one (with only `agreed_field`, a record "
+    "without it lacks the data to decide). `end` may name several fields, and a field may hold a list "
+    "of timestamps: the earliest of them ends the clock.",
+    args_schema(RECORDS_ARGS | {"start": FIELD, "end": END, "limit": LIMIT}, ("records", "start", "end", "limit")),
     ("total", "failed_count", "unknown_count", "pending_count", "on_time_count", "examples", "max_elapsed_hours"),
 )
 def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rule:
     select = select_records(args, env, at)
     where = where_of(args, env, at)
     get_start = getter(args["start"], env, at + ("start",))
-    get_end = getter(args["end"], env, at + ("end",))
+    end_fields = args["end"] if isinstance(args["end"], list) else [args["end"]]
+    get_ends = [getter(name, env, at + ("end",)) for name in end_fields]
     limit = args["limit"]
-    if ("hours" in limit) == ("working_days" in limit):
-        raise env.error("ECS104", "limit takes exactly one of hours or working_days (plus optional agreed_field)", at + ("limit",))
+    units = [unit for unit in ("hours", "seconds", "working_days") if unit in limit]
+    if len(units) > 1 or (not units and "agreed_field" not in limit):
+        raise env.error("ECS104", "limit takes one of hours, seconds or working_days, and/or agreed_field", at + ("limit",))
     hours_of = compile_value(limit["hours"], env, at + ("limit", "hours")) if "hours" in limit else None
+    seconds_of = compile_value(limit["seconds"], env, at + ("limit", "seconds")) if "seconds" in limit else None
     days_of = compile_value(limit["working_days"], env, at + ("limit", "working_days")) if "working_days" in limit else None
     get_agreed = getter(limit["agreed_field"], env, at + ("limit", "agreed_field")) if "agreed_field" in limit else None
     label = label_getter(args, env, at)
     noun = noun_of(args)
+
+    def end_of(record: Any, parse: Any) -> dt.datetime | None:
+        """The earliest timestamp among the `end` fields (each a timestamp or a list of them)."""
+        found = []
+        for get_end in get_ends:
+            value = get_end(record)
+            if value is MISSING:
+                continue
+            for text in value if isinstance(value, list) else [value]:
+                if text is not None:
+                    found.append(parse(text))
+        return min(found) if found else None
 
     def run(ctx: EvalContext) -> Outcome:
         selected = select(ctx)
@@ -73,11 +100,21 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
         parse = ctx.instants.parse
         tz = ctx.tz
         limit_hours = hours_of(ctx)(None) if hours_of else None
+        limit_seconds = seconds_of(ctx)(None) if seconds_of else None
         limit_days = days_of(ctx)(None) if days_of else None
-        allowed = dt.timedelta(hours=limit_hours) if limit_hours is not None else None
+        if limit_hours is not None:
+            allowed: dt.timedelta | None = dt.timedelta(hours=limit_hours)
+            fixed_text = Text(f"{hours(limit_hours)} 小时", f"{hours(limit_hours)} h")
+        elif limit_seconds is not None:
+            allowed = dt.timedelta(seconds=limit_seconds)
+            fixed_text = Text(f"{hours(limit_seconds)} 秒", f"{hours(limit_seconds)} s")
+        else:
+            allowed = None
+            days_word = "working day" if limit_days == 1 else "working days"
+            fixed_text = Text(f"{limit_days} 个工作日", f"{limit_days} {days_word}")
         as_of_end = ctx.as_of_end
         total = 0
-        failed: list[tuple[int, str]] = []
+        failed: list[tuple[int, Text]] = []
         unknown: list[int] = []
         pending: list[int] = []
         calendar_gaps: list[tuple[int, dt.date]] = []
@@ -99,33 +136,40 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             start = parse(start_text)
             agreed = get_agreed(record) if get_agreed else MISSING
             if agreed is not MISSING:
-                deadline, inclusive, rule_text = parse(agreed), True, "agreed time"
+                deadline, inclusive, rule_text = parse(agreed), True, Text("约定时间", "agreed time")
             elif allowed is not None:
-                deadline, inclusive, rule_text = start + allowed, True, f"{hours(limit_hours)} h"
-            else:
+                deadline, inclusive, rule_text = start + allowed, True, fixed_text
+            elif limit_days is not None:
                 try:
                     deadline = timecalc.working_day_deadline(start, limit_days, tz)
                 except timecalc.CalendarRangeError as err:
                     calendar_gaps.append((index, err.day))
                     continue
-                inclusive, rule_text = False, f"{limit_days} working day(s)"
-            end_text = get_end(record)
-            if end_text is MISSING:
+                inclusive, rule_text = False, fixed_text
+            else:  # only an agreed_field, and this record has none
+                unknown.append(index)
+                continue
+            name = label(record, index)
+            due = _due_text(deadline, inclusive, tz)
+            end = end_of(record, parse)
+            if end is None:
                 if as_of_end > deadline:
-                    failed.append((index, f"{label(record, index)} (not done; due {deadline.astimezone(tz).isoformat()}, {rule_text})"))
+                    failed.append((index, Text(f"{name}（未完成；期限 {due.zh}，{rule_text.zh}）",
+                                               f"{name} (not done; due {due.en}, {rule_text.en})")))
                 else:
                     pending.append(index)
                 continue
-            end = parse(end_text)
             elapsed = end - start
             if longest is None or elapsed > longest:
                 longest = elapsed
             on_time = end <= deadline if inclusive else end < deadline
             if not on_time:
+                done = end.astimezone(tz).isoformat()
                 if allowed is not None and agreed is MISSING:
-                    detail = f"{label(record, index)} ({duration(elapsed)} > {rule_text})"
+                    detail = Text(f"{name}（用时 {duration(elapsed)}，超过 {rule_text.zh}）", f"{name} ({duration(elapsed)} > {rule_text.en})")
                 else:
-                    detail = f"{label(record, index)} (done {end.astimezone(tz).isoformat()}, due {deadline.astimezone(tz).isoformat()}, {rule_text})"
+                    detail = Text(f"{name}（完成于 {done}；期限 {due.zh}，{rule_text.zh}）",
+                                  f"{name} (done {done}; due {due.en}, {rule_text.en})")
                 failed.append((index, detail))
         facts: dict[str, Any] = {
             "total": total,
@@ -147,29 +191,30 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
         if total == 0:
             return none_selected(args, facts, path)
         if failed:
-            ex = examples([detail for _, detail in failed])
-            facts["examples"] = ex.en
+            ex_zh = examples([detail.zh for _, detail in failed]).zh
+            ex_en = examples([detail.en for _, detail in failed]).en
+            facts["examples"] = ex_en
             return Outcome(
                 Status.FAIL,
-                Text(f"{total} 条{noun.zh}中有 {len(failed)} 条超过期限：{ex.zh}",
-                     f"{len(failed)} of {total} {noun.en} missed the deadline: {ex.en}"),
+                Text(f"{total} 条{noun.zh}中有 {len(failed)} 条超过期限：{ex_zh}",
+                     f"{len(failed)} of {total} {noun.en} missed the deadline: {ex_en}"),
                 facts,
-                [(path + (i,), detail) for i, detail in failed[:EVIDENCE_CAP]],
+                [(path + (i,), detail.en) for i, detail in failed[:EVIDENCE_CAP]],
             )
         if unknown:
             ex = examples([label(records[i], i) for i in unknown])
             facts["examples"] = ex.en
             return Outcome(
                 Status.INSUFFICIENT_EVIDENCE,
-                Text(f"{total} 条{noun.zh}中有 {len(unknown)} 条缺少起始时间等数据：{ex.zh}",
-                     f"{len(unknown)} of {total} {noun.en} lack the times needed to decide: {ex.en}"),
+                Text(f"{total} 条{noun.zh}中有 {len(unknown)} 条缺少判定所需的时间或数据：{ex.zh}",
+                     f"{len(unknown)} of {total} {noun.en} lack the times or data needed to decide: {ex.en}"),
                 facts,
                 [(path + (i,), label(records[i], i)) for i in unknown[:EVIDENCE_CAP]],
             )
         done = total - len(pending)
         message = Text(f"{done} 条{noun.zh}均在期限内完成", f"all {done} completed {noun.en} met the deadline")
         if pending:
-            message = message.join(Text(f"另有 {len(pending)} 条尚未到期", f"{len(pending)} more are not yet due"))
+            message = message.join(Text(f"另有 {len(pending)} 条尚未到期", f"{len(pending)} more not yet due"))
         return Outcome(Status.PASS, message, facts, [(path, f"{total} records checked")])
 
     return run
