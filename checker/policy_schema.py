@@ -51,9 +51,9 @@ def build() -> dict[str, Any]:
         "type": "object",
         "required": ["field"],
         "minProperties": 2,
-        "maxProperties": 2,
+        "maxProperties": 3,
         "additionalProperties": False,
-        "properties": {"field": {"type": "string"}} | {op: {} for op in FIELD_OPS},
+        "properties": {"field": {"type": "string"}, "if_missing": {"type": "boolean"}} | {op: {} for op in FIELD_OPS},
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

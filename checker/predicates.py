@@ -17,6 +17,10 @@ Predicate forms (exactly one operator per mapping):
     {field: a.b, contains: V}      {field: a.b, length_ge: V}
     {field: a.b, some: P}          {field: a.b, every: P}   over a list field
 
+A field predicate may add `if_missing: true|false`: the answer when the
+field is absent or null, instead of unknown (e.g. a complaint without the
+first-contact flag is read as not resolved at first contact).
+
 A value V is a literal, {param: NAME}, {field: a.b} (same record),
 {path: $.json.path} (bundle), or {context: period_start|period_end|as_of}.
 """
@@ -121,6 +125,36 @@ def compile_value(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> Bound:
 
 
 def _tri_all(preds: list[Pred]) -> Pred:
+    if len(preds) == 2:  # unrolled: the common short conjunctions run per record
+        first, second = preds
+
+        def pred2(record: Any) -> bool | None:
+            a = first(record)
+            if a is False:
+                return False
+            b = second(record)
+            if b is False:
+                return False
+            return None if a is None or b is None else True
+
+        return pred2
+    if len(preds) == 3:
+        first, second, third = preds
+
+        def pred3(record: Any) -> bool | None:
+            a = first(record)
+            if a is False:
+                return False
+            b = second(record)
+            if b is False:
+                return False
+            c = third(record)
+            if c is False:
+                return False
+            return None if a is None or b is None or c is None else True
+
+        return pred3
+
     def pred(record: Any) -> bool | None:
         unknown = False
         for p in preds:
@@ -196,7 +230,7 @@ def compile_predicate(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> BoundP
             return bind_not
         raise env.error("ECS104", f"unknown predicate {kind!r}", at)
 
-    ops = [key for key in spec if key != "field"]
+    ops = [key for key in spec if key not in ("field", "if_missing")]
     if len(ops) != 1 or ops[0] not in FIELD_OPS:
         raise env.error(
             "ECS104", f"a field predicate takes exactly one of: {', '.join(FIELD_OPS)}", at
@@ -204,7 +238,24 @@ def compile_predicate(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> BoundP
     op = ops[0]
     arg = spec[op]
     get = getter(spec["field"], env, at + ("field",))
-    where = at + (op,)
+    if "if_missing" not in spec:
+        return _field_predicate(op, arg, get, env, at + (op,))
+    if_missing = spec["if_missing"]
+    if not isinstance(if_missing, bool) or op in ("present", "nonempty"):
+        raise env.error("ECS104", "if_missing takes true or false, and not with present or nonempty", at + ("if_missing",))
+    if op in ("equals", "not_equals") and not isinstance(arg, Mapping):
+        want = op == "equals"
+        return lambda ctx: (lambda r: if_missing if (v := get(r)) is MISSING else (v == arg) is want)
+    inner = _field_predicate(op, arg, get, env, at + (op,))
+
+    def bind_defaulted(ctx: EvalContext) -> Pred:
+        test = inner(ctx)
+        return lambda r: if_missing if get(r) is MISSING else test(r)
+
+    return bind_defaulted
+
+
+def _field_predicate(op: str, arg: Any, get: Callable[[Any], Any], env: CompileEnv, where: tuple[Any, ...]) -> BoundPred:
 
     if op in ("present", "nonempty"):
         if not isinstance(arg, bool):

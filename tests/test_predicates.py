@@ -54,6 +54,10 @@ def holds(spec, record, params=None):
         ({"any": [{"field": "a", "equals": 2}, {"field": "b", "equals": 1}]}, {"a": 1}, None),
         ({"not": {"field": "a", "equals": 1}}, {"a": 1}, False),
         ({"not": {"field": "a", "equals": 1}}, {}, None),
+        ({"field": "a", "not_equals": True, "if_missing": True}, {}, True),
+        ({"field": "a", "not_equals": True, "if_missing": True}, {"a": True}, False),
+        ({"field": "a", "ge": 3, "if_missing": False}, {"a": None}, False),
+        ({"field": "a", "ge": 3, "if_missing": False}, {"a": 4}, True),
     ],
 )
 def test_predicate(spec, record, expected):
@@ -69,6 +73,7 @@ def test_predicate(spec, record, expected):
         ({"xor": []}, "ECS104", "unknown predicate 'xor'"),
         ({"field": "a", "present": "yes"}, "ECS104", "present takes true or false"),
         ({"field": "a", "equals": {"path": "complaints"}}, "ECS105", "does not parse"),
+        ({"field": "a", "present": True, "if_missing": True}, "ECS104", "if_missing takes true or false"),
     ],
 )
 def test_bad_predicates_are_refused_at_compile_time(spec, code, message):

@@ -81,6 +81,12 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
 
     def end_of(record: Any, parse: Any) -> dt.datetime | None:
         """The earliest timestamp among the `end` fields (each a timestamp or a list of them)."""
+        if len(get_ends) == 1:
+            value = get_ends[0](record)
+            if isinstance(value, str):
+                return parse(value)
+            if value is MISSING:
+                return None
         found = []
         for get_end in get_ends:
             value = get_end(record)
@@ -149,11 +155,10 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             else:  # only an agreed_field, and this record has none
                 unknown.append(index)
                 continue
-            name = label(record, index)
-            due = _due_text(deadline, inclusive, tz)
             end = end_of(record, parse)
             if end is None:
                 if as_of_end > deadline:
+                    name, due = label(record, index), _due_text(deadline, inclusive, tz)
                     failed.append((index, Text(f"{name}（未完成；期限 {due.zh}，{rule_text.zh}）",
                                                f"{name} (not done; due {due.en}, {rule_text.en})")))
                 else:
@@ -164,6 +169,7 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                 longest = elapsed
             on_time = end <= deadline if inclusive else end < deadline
             if not on_time:
+                name, due = label(record, index), _due_text(deadline, inclusive, tz)
                 done = end.astimezone(tz).isoformat()
                 if allowed is not None and agreed is MISSING:
                     detail = Text(f"{name}（用时 {duration(elapsed)}，超过 {rule_text.zh}）", f"{name} ({duration(elapsed)} > {rule_text.en})")
