@@ -108,6 +108,52 @@ def cold_start(repeat: int) -> dict[str, float]:
     }
 
 
+def measure(size: int, tmp: str, chosen: list[Any], repeat: int) -> dict[str, Any]:
+    """All figures for one bundle size."""
+    data = make_bundle(size)
+    json_path = Path(tmp) / f"bundle-{size}.json"
+    json_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    row: dict[str, Any] = {"json_mb": round(json_path.stat().st_size / 1e6, 2)}
+
+    def end_to_end(path: Path = json_path) -> None:
+        ps = load_policy_set(standards=["DB33/T 2039-2017"])
+        render(evaluate(ps, load_bundle(path), ["DB33/T 2039-2017"]))
+
+    row["end_to_end_json_ms"] = best_ms(end_to_end, repeat)
+    if size <= 10_000:
+        import yaml
+
+        yaml_path = Path(tmp) / f"bundle-{size}.yaml"
+        class NoAliases(yaml.CSafeDumper):
+            def ignore_aliases(self, data: Any) -> bool:
+                return True
+
+        yaml_path.write_text(yaml.dump(data, allow_unicode=True, Dumper=NoAliases), encoding="utf-8")
+        row["end_to_end_yaml_ms"] = best_ms(lambda p=yaml_path: end_to_end(p), max(1, repeat // 2))
+    loaded = load_bundle(json_path)
+
+    def engine() -> None:
+        """Rule evaluation only: a fresh timestamp cache, no evidence location or rendering."""
+        fresh = dataclasses.replace(loaded, instants=timecalc.Instants(loaded.tz))
+        ctx = fresh.context()
+        for compiled in chosen:
+            for check in compiled.checks:
+                check.rule(ctx)
+
+    def engine_with_findings() -> None:
+        fresh = dataclasses.replace(loaded, instants=timecalc.Instants(loaded.tz))
+        ctx = fresh.context()
+        for compiled in chosen:
+            evaluate_policy(compiled, fresh, ctx)
+
+    row["engine_three_checks_ms"] = best_ms(engine, repeat)
+    row["engine_three_checks_with_findings_ms"] = best_ms(engine_with_findings, repeat)
+    row["floor_three_checks_ms"] = best_ms(lambda: floor(data), repeat)
+    row["engine_to_floor"] = round(row["engine_three_checks_ms"] / row["floor_three_checks_ms"], 2)
+    row["floor_result"] = floor(data)
+    return {k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -120,48 +166,7 @@ def main() -> int:
     results: dict[str, Any] = {"cold_start_ms": cold_start(max(args.repeat, 10))}
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
-            data = make_bundle(size)
-            json_path = Path(tmp) / f"bundle-{size}.json"
-            json_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-            row: dict[str, Any] = {"json_mb": round(json_path.stat().st_size / 1e6, 2)}
-
-            def end_to_end(path: Path = json_path) -> None:
-                ps = load_policy_set(standards=["DB33/T 2039-2017"])
-                render(evaluate(ps, load_bundle(path), ["DB33/T 2039-2017"]))
-
-            row["end_to_end_json_ms"] = best_ms(end_to_end, args.repeat)
-            if size <= 10_000:
-                import yaml
-
-                yaml_path = Path(tmp) / f"bundle-{size}.yaml"
-                class NoAliases(yaml.CSafeDumper):
-                    def ignore_aliases(self, data: Any) -> bool:
-                        return True
-
-                yaml_path.write_text(yaml.dump(data, allow_unicode=True, Dumper=NoAliases), encoding="utf-8")
-                row["end_to_end_yaml_ms"] = best_ms(lambda p=yaml_path: end_to_end(p), max(1, args.repeat // 2))
-            loaded = load_bundle(json_path)
-
-            def engine() -> None:
-                """Rule evaluation only: a fresh timestamp cache, no evidence location or rendering."""
-                fresh = dataclasses.replace(loaded, instants=timecalc.Instants(loaded.tz))
-                ctx = fresh.context()
-                for compiled in chosen:
-                    for check in compiled.checks:
-                        check.rule(ctx)
-
-            def engine_with_findings() -> None:
-                fresh = dataclasses.replace(loaded, instants=timecalc.Instants(loaded.tz))
-                ctx = fresh.context()
-                for compiled in chosen:
-                    evaluate_policy(compiled, fresh, ctx)
-
-            row["engine_three_checks_ms"] = best_ms(engine, args.repeat)
-            row["engine_three_checks_with_findings_ms"] = best_ms(engine_with_findings, args.repeat)
-            row["floor_three_checks_ms"] = best_ms(lambda: floor(data), args.repeat)
-            row["engine_to_floor"] = round(row["engine_three_checks_ms"] / row["floor_three_checks_ms"], 2)
-            row["floor_result"] = floor(data)
-            results[f"{size}_complaints"] = {k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}
+            results[f"{size}_complaints"] = measure(size, tmp, chosen, args.repeat)
     cold = results["cold_start_ms"]
     cold["ratio"] = round(cold["ecs-check --version"] / cold["python -c 'import yaml, click'"], 2)
     print(json.dumps(results, ensure_ascii=False, indent=2))
