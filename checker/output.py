@@ -9,13 +9,19 @@ from pathlib import Path
 from checker.errors import CheckerError
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    data = content.encode("utf-8") if isinstance(content, str) else content
+def check_destination(path: Path) -> Path:
+    """Fail before any work if `path` cannot be an output file; returns its directory."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise CheckerError.at("ECS004", f"directory {directory} does not exist", str(path))
     if path.is_dir():
         raise CheckerError.at("ECS004", "output path is a directory", str(path))
+    return directory
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    directory = check_destination(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as err:
