@@ -40,14 +40,18 @@ VERIFICATION_WORDS: dict[str, Text] = {
 
 
 def run_key(result: Result) -> str:
-    """The inputs that fix a run's findings, as one string."""
+    """The inputs that fix a run's findings and grade, as one string."""
     bundle = result.bundle
-    return "\n".join([
+    parts = [
         f"bundle={bundle.document.sha256}",
         f"policy_set={result.policy_set.sha256}",
         f"as_of={bundle.as_of.isoformat()}",
         f"standards={','.join(sorted(result.standards))}",
-    ])
+    ]
+    grade = grade_of(result)
+    if grade is not None and grade.model_sha256:
+        parts.append(f"scoring_model={grade.model_sha256}")
+    return "\n".join(parts)
 
 
 def run_uuid(result: Result) -> str:

@@ -325,7 +325,7 @@ def _chart(grade: GradeView | None) -> Chart | None:
     for index, group in enumerate(grade.groups):
         percent = round(100 * group.points / group.max_points, 1) if group.max_points else 0.0
         bars.append(Bar(group.name, group.points, group.max_points, max(0.0, min(percent, 100.0)), 10 + index * row_height))
-    return Chart(tuple(bars), label_width + bar_width + 90, 20 + len(bars) * row_height, label_width, bar_width)
+    return Chart(tuple(bars), label_width + bar_width + 140, 20 + len(bars) * row_height, label_width, bar_width)
 
 
 def build(result: Result, options: Mapping[str, Any] | None = None) -> Report:
