@@ -42,6 +42,7 @@ NS = "urn:ecs-check:oscal"
 METHODS = {"automated": "TEST", "document": "EXAMINE", "attestation": "INTERVIEW"}
 SATISFIED = frozenset({Status.PASS, Status.NOT_APPLICABLE, Status.WAIVED})
 REASONS = {Status.PASS: "pass", Status.FAIL: "fail"}
+PARAGRAPH = "\n\n"
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -80,7 +81,7 @@ def _observation(result: Result, finding: Finding, bundle_resource: str) -> dict
     return {
         "uuid": derived_uuid(result, "observation", finding.policy_id, finding.item or ""),
         "title": f"{finding.citation} {pick(finding.title, 'both')}",
-        "description": f"{pick(STATUS_WORDS[finding.status], 'both')}: {pick(finding.message, 'both', sep=chr(10) + chr(10))}",
+        "description": f"{pick(STATUS_WORDS[finding.status], 'both')}: {pick(finding.message, 'both', sep=PARAGRAPH)}",
         "props": [
             _prop("status", finding.status.value),
             _prop("policy-id", finding.policy_id),

@@ -106,7 +106,7 @@ LABELS: dict[str, Text] = {
     "no_evidence": Text("无可定位的证据", "no located evidence"),
     "no_suggestions": Text("没有需要改进的项目。", "Nothing needs improving."),
     "gain_unknown": Text("未量化", "not quantified"),
-    "no_grade_effect": Text("不计入评级", "not graded"),
+    "no_grade_effect": Text("不影响评级", "does not affect the grade"),
     "tool": Text("评价工具", "Tool"),
     "run_id": Text("运行标识", "Run id"),
     "scoring_model": Text("评分模型", "Scoring model"),

@@ -56,6 +56,15 @@ def test_renders_without_console_messages_and_shows_the_grade(tmp_path, page):
 
 
 @needs_chromium
+def test_ungraded_report_renders_and_says_not_graded(tmp_path):
+    path = tmp_path / "plain.html"
+    path.write_text(html.render(sample.result(), {"lang": "en"}), encoding="utf-8")
+    run = chromium(tmp_path, "--dump-dom", path.as_uri())
+    assert run.returncode == 0 and console_messages(run.stderr) == []
+    assert re.search(r'<span class="grade-mark none"><span lang="en">Not graded</span></span>', run.stdout)
+
+
+@needs_chromium
 def test_detects_console_messages(tmp_path):
     """The check above would see a problem: a page breaking its own policy logs to the console."""
     bad = tmp_path / "bad.html"

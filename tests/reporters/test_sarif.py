@@ -80,3 +80,24 @@ def test_fingerprints_are_stable_and_unique():
     prints = [r["partialFingerprints"]["ecsCheckFinding/v1"] for r in run["results"]]
     assert len(set(prints)) == len(prints)
     assert run["automationDetails"]["guid"] == sarif.document(sample.result())["runs"][0]["automationDetails"]["guid"]
+
+
+def test_error_and_waived_findings(validator):
+    import dataclasses
+    import types
+
+    from checker.findings import Text
+
+    base = sample.result()
+    first = base.findings[0]
+    extra = (
+        dataclasses.replace(first, status=Status.ERROR, message=Text("内部错误", "internal error")),
+        dataclasses.replace(first, item="z)", status=Status.WAIVED, message=Text("已豁免", "waived: agreed with the evaluator")),
+    )
+    result = types.SimpleNamespace(findings=base.findings + extra, bundle=base.bundle, policy_set=base.policy_set,
+                                   standards=base.standards)
+    document = sarif.document(result)
+    assert errors(validator, document) == []
+    by_status = {r["properties"]["status"]: r for r in document["runs"][0]["results"]}
+    assert by_status["error"]["level"] == "error"
+    assert by_status["waived"]["suppressions"][0]["status"] == "accepted"
