@@ -137,3 +137,29 @@ def test_bundle_text_is_escaped():
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError):
         report_model.build(sample.result(), {"lang": "fr"})
+
+
+def commonmark(text: str):
+    """Parse as GitHub-style Markdown (CommonMark with tables), the way a repository viewer reads it."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable("table")
+    return parser.parse(text), parser.render(text)
+
+
+def test_markdown_parses_as_commonmark_with_tables():
+    tokens, rendered = commonmark(markdown.render(sample.graded()))
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    assert [h.split(" ", 1)[0] for h in headings[:6]] == ["1", "2", "3", "4", "5", "6"]
+    assert not [t for t in tokens if t.type.startswith("html")], "no raw HTML reaches the reader"
+    assert sum(t.type == "table_open" for t in tokens) >= 8
+    assert "<code>tests/data/sample-bundle/bundle.yaml:52:5</code>" in rendered
+
+
+def test_markdown_keeps_hostile_text_as_text_in_a_real_parser():
+    hostile = 'Evil <script>alert(1)</script> | **x** [l](http://x) & co'
+    tokens, rendered = commonmark(markdown.render(with_organization(hostile)))
+    assert not [t for t in tokens if t.type.startswith("html")]
+    assert "<script>" not in rendered and "<strong>x" not in rendered and 'href="http://x"' not in rendered
+    row = re.search(r"<tr>\s*<td>被评价组织 / Organization</td>\s*<td>(.*?)</td>\s*</tr>", rendered, re.S)
+    assert row and row.group(1) == "Evil &lt;script&gt;alert(1)&lt;/script&gt; | **x** [l](http://x) &amp; co"
