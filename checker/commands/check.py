@@ -17,7 +17,7 @@ from checker.bundle import Limits, load_bundle
 from checker.engine import evaluate
 from checker.errors import CheckerError
 from checker.findings import exit_code, summarize
-from checker.output import check_destination, write_atomic
+from checker.output import check_destination, write_all_atomic
 from checker.policy import default_roots, load_policy_set
 from checker.reporters import renderer
 
@@ -63,8 +63,7 @@ def run(
     rendered = [(path, renderer(name)(result, file_options)) for name, path in files]
     stdout_text = renderer(fmt)(result, options) if output is None else None
 
-    for path, text in rendered:
-        write_atomic(path, text)
+    write_all_atomic(rendered)
     if stdout_text is not None:
         sys.stdout.write(stdout_text)
     counts = ", ".join(f"{name} {n}" for name, n in summarize(result.findings).items() if n)
