@@ -111,6 +111,12 @@ def pick(text: Text | None, lang: str, sep: str = " / ") -> str:
     return f"{text.zh}{sep}{text.en}"
 
 
+def evaluated_standards(result: Result) -> tuple[str, ...]:
+    """The standards whose policies were evaluated, else the selection as given."""
+    found = sorted({compiled.policy.standard for compiled in result.policy_set.policies})
+    return tuple(found) if found else tuple(result.standards)
+
+
 def grouped_by_policy(findings: Iterable[Finding]) -> list[tuple[str, tuple[Finding, ...]]]:
     """Findings grouped by policy (one group per clause), in report order."""
     groups: dict[str, list[Finding]] = {}

@@ -30,6 +30,7 @@ from checker.reporters.common import (
     as_of_instant,
     bundle_file,
     derived_uuid,
+    evaluated_standards,
     grouped_by_policy,
     period_start_instant,
     pick,
@@ -175,7 +176,7 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
     result_doc: dict[str, Any] = {
         "uuid": derived_uuid(result, "result"),
         "title": f"{org['name']} {bundle.period_start}—{bundle.period_end}",
-        "description": (f"Evaluation of {org['name']} ({org['role']}) against {', '.join(sorted({f.standard for f in result.findings}))} "
+        "description": (f"Evaluation of {org['name']} ({org['role']}) against {', '.join(evaluated_standards(result))} "
                         f"for {bundle.period_start} to {bundle.period_end}, as of {bundle.as_of}, by {TOOL_NAME} {__version__}."),
         "start": _time(period_start_instant(result)),
         "end": _time(as_of_instant(result)),

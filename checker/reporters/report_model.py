@@ -22,6 +22,7 @@ from checker.reporters.common import (
     TOOL_NAME,
     VERIFICATION_WORDS,
     bundle_file,
+    evaluated_standards,
     grouped_by_policy,
     run_uuid,
 )
@@ -353,7 +354,7 @@ def build(result: Result, options: Mapping[str, Any] | None = None) -> Report:
         period=(bundle.period_start.isoformat(), bundle.period_end.isoformat()),
         as_of=bundle.as_of.isoformat(),
         time_zone=bundle.tz_name,
-        standards=tuple(sorted({f.standard for f in result.findings})),
+        standards=evaluated_standards(result),
         policy_count=len(result.policy_set.policies),
         policy_set_sha256=result.policy_set.sha256,
         bundle_file=bundle_file(result),
