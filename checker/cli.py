@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,34 +51,80 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+class OutputSpec(click.ParamType):
+    """`FORMAT=PATH`, or a bare `PATH` written in the `--format` format."""
+
+    name = "[FORMAT=]PATH"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str | None, Path]:
+        if isinstance(value, tuple):
+            return value
+        from checker.reporters import FORMATS
+
+        name, sep, rest = str(value).partition("=")
+        if sep and name in FORMATS:
+            if not rest:
+                self.fail(f"{value!r} names no file after '='", param, ctx)
+            return name, Path(rest)
+        if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name):
+            self.fail(f"unknown format {name!r} in {value!r}; choose from {', '.join(FORMATS)} "
+                      f"(write ./{value} for a file whose name contains '=')", param, ctx)
+        return None, Path(value)
+
+
+OUTPUT = OutputSpec()
+
+
+def _format_names() -> list[str]:
+    from checker.reporters import FORMATS
+
+    return list(FORMATS)
+
+
 @cli.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--standard", "standards", multiple=True, default=("all",), show_default=True, metavar="ID",
               help="Standard to check: 'DB33/T 2039-2017', 'NJ-ECCS', a policy directory name, or 'all'. Repeatable.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file (atomically) instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(_format_names()), default="text", show_default=True,
+              help="Format written to standard output (or to a bare --output PATH).")
+@click.option("--output", "-o", "output_specs", multiple=True, type=OUTPUT,
+              help="Write a report to a file, atomically: FORMAT=PATH (e.g. sarif=out.sarif), or PATH in the "
+                   "--format format. Repeatable; one evaluation renders every output, and if one fails none is written.")
 @click.option("--policies", "policy_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
               metavar="DIR", help="Extra policy directory; adds or overrides shipped policies by id. Repeatable.")
+@click.option("--no-shipped-policies", "no_shipped", is_flag=True,
+              help="Use only the --policies directories, not the shipped policies.")
 @click.option("--as-of", type=DATE, help="Evaluation date (default: the bundle's as_of, else its period end).")
 @click.option("--lang", type=click.Choice(["both", "zh", "en"]), default="both", show_default=True,
-              help="Language of the text report.")
+              help="Language of the text, Markdown and HTML reports and of SARIF and JUnit messages (both: Chinese first).")
+@click.option("--sarif-all", is_flag=True, help="SARIF: report every finding, including pass and not_applicable.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal, unless NO_COLOR is set).")
 @click.option("--max-bundle-bytes", type=click.IntRange(min=1), default=256 * 1024 * 1024, show_default=True,
               help="Refuse bundle files larger than this, before parsing.")
 @click.pass_context
-def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str, output: Path | None,
-          policy_dirs: tuple[Path, ...], as_of: dt.date | None, lang: str, color: bool | None,
-          max_bundle_bytes: int) -> int:
-    """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause."""
+def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str,
+          output_specs: tuple[tuple[str | None, Path], ...], policy_dirs: tuple[Path, ...], no_shipped: bool,
+          as_of: dt.date | None, lang: str, sarif_all: bool, color: bool | None, max_bundle_bytes: int) -> int:
+    """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause.
+
+    \b
+    Formats: text, json, sarif (SARIF 2.1.0), junit (JUnit XML), oscal (OSCAL
+    assessment results), markdown and html (evaluation report).
+    """
     from checker.commands import check as command
 
+    bare = [path for name, path in output_specs if name is None]
+    if len(bare) > 1:
+        raise click.UsageError("only one --output PATH without FORMAT=; name the format of the others (FORMAT=PATH)")
+    outputs = [(name, path) for name, path in output_specs if name is not None]
+    output = bare[0] if bare else None
     if color is None:
         color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     return command.run(
-        bundle, standards=standards, fmt=fmt, output=output, policy_dirs=policy_dirs, as_of=as_of,
-        options={"lang": lang, "color": color}, max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"],
+        bundle, standards=standards, fmt=fmt, output=output, outputs=outputs, policy_dirs=policy_dirs,
+        shipped_policies=not no_shipped, as_of=as_of,
+        options={"lang": lang, "color": color, "sarif_all": sarif_all},
+        max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"],
     )
 
 

@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from checker.errors import CheckerError
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    data = content.encode("utf-8") if isinstance(content, str) else content
+def check_destination(path: Path) -> Path:
+    """Fail before any work if `path` cannot be an output file; returns its directory."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise CheckerError.at("ECS004", f"directory {directory} does not exist", str(path))
     if path.is_dir():
         raise CheckerError.at("ECS004", "output path is a directory", str(path))
+    return directory
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _stage(path: Path, content: str | bytes) -> str:
+    """Write `content` to a temporary file beside `path`, flushed to disk; returns its name."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    directory = check_destination(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as err:
@@ -25,16 +40,36 @@ def write_atomic(path: Path, content: str | bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except OSError as err:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
         raise CheckerError.at("ECS004", f"cannot write: {err.strerror}", str(path)) from None
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
         raise
+    return tmp
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    write_all_atomic([(path, content)])
+
+
+def write_all_atomic(files: Sequence[tuple[Path, str | bytes]]) -> None:
+    """Write several files, all or none: each is staged beside its target, then all are renamed into place.
+
+    Staging does the work that can fail (space, permissions); if any file
+    cannot be staged, every staged file is removed and no target changes.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, content in files:
+            staged.append((_stage(path, content), path))
+        while staged:
+            tmp, path = staged[0]
+            try:
+                os.replace(tmp, path)
+            except OSError as err:
+                raise CheckerError.at("ECS004", f"cannot write: {err.strerror}", str(path)) from None
+            staged.pop(0)
+    finally:
+        for tmp, _ in staged:
+            _unlink(tmp)

@@ -1,4 +1,9 @@
-"""`ecs-check check`: load -> validate -> evaluate -> render -> write."""
+"""`ecs-check check`: load -> validate -> evaluate -> render every output -> write.
+
+All outputs are rendered from one evaluation before any file is written, and
+every destination is checked first, so a run that cannot produce one of its
+reports writes none of them.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,18 @@ from typing import Any
 
 from checker.bundle import Limits, load_bundle
 from checker.engine import evaluate
+from checker.errors import CheckerError
 from checker.findings import exit_code, summarize
-from checker.output import write_atomic
+from checker.output import check_destination, write_all_atomic
 from checker.policy import default_roots, load_policy_set
 from checker.reporters import renderer
+
+
+def policy_roots(policy_dirs: Sequence[Path], shipped: bool = True) -> list[Path]:
+    roots = (default_roots() if shipped else []) + list(policy_dirs)
+    if not roots:
+        raise CheckerError.at("ECS001", "--no-shipped-policies needs at least one --policies DIR")
+    return roots
 
 
 def run(
@@ -22,20 +35,38 @@ def run(
     standards: Sequence[str] = ("all",),
     fmt: str = "text",
     output: Path | None = None,
+    outputs: Sequence[tuple[str, Path]] = (),
     policy_dirs: Sequence[Path] = (),
+    shipped_policies: bool = True,
     as_of: dt.date | None = None,
     options: dict[str, Any] | None = None,
     max_bundle_bytes: int = Limits().bundle_bytes,
     debug: bool = False,
 ) -> int:
-    policy_set = load_policy_set(default_roots() + list(policy_dirs), standards)
+    """Evaluate once and render it to stdout (`fmt`, unless `output` takes it) and to each (format, path) in `outputs`."""
+    options = options or {}
+    files = list(outputs) + ([(fmt, output)] if output is not None else [])
+    seen: set[Path] = set()
+    for _, path in files:
+        key = path.resolve()
+        if key in seen:
+            raise CheckerError.at("ECS001", "two --output options name the same file", str(path))
+        seen.add(key)
+    for _, path in files:
+        check_destination(path)
+
+    policy_set = load_policy_set(policy_roots(policy_dirs, shipped_policies), standards)
     bundle = load_bundle(bundle_path, as_of, Limits(bundle_bytes=max_bundle_bytes), display=str(bundle_path))
     result = evaluate(policy_set, bundle, standards, debug=debug)
-    text = renderer(fmt)(result, options or {})
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_atomic(output, text)
-        counts = ", ".join(f"{name} {n}" for name, n in summarize(result.findings).items() if n)
-        sys.stderr.write(f"ecs-check: wrote {output} ({len(result.findings)} findings: {counts})\n")
+
+    file_options = {**options, "color": False}
+    rendered = [(path, renderer(name)(result, file_options)) for name, path in files]
+    stdout_text = renderer(fmt)(result, options) if output is None else None
+
+    write_all_atomic(rendered)
+    if stdout_text is not None:
+        sys.stdout.write(stdout_text)
+    counts = ", ".join(f"{name} {n}" for name, n in summarize(result.findings).items() if n)
+    for name, path in files:
+        sys.stderr.write(f"ecs-check: wrote {path} ({name}; {len(result.findings)} findings: {counts})\n")
     return exit_code(result.findings)

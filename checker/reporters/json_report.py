@@ -1,4 +1,8 @@
-"""The JSON result, documented by schemas/findings.schema.json."""
+"""The JSON result, documented by schemas/findings.schema.json.
+
+`schema_version` changes whenever the document's shape does: a new optional
+field raises the minor number, a removed or changed field the major one.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,17 @@ from typing import Any
 from checker import __version__
 from checker.engine import Result
 from checker.findings import summarize
+from checker.reporters.common import provenance
+from checker.reporters.grading import grade_of
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def document(result: Result) -> dict[str, Any]:
     bundle = result.bundle
     org = bundle.data["organization"]
     policy_set = result.policy_set
+    grade = grade_of(result)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecs-check", "version": __version__},
@@ -43,7 +50,9 @@ def document(result: Result) -> dict[str, Any]:
             "overrides": [{"policy_id": o.policy_id, "winner": o.winner, "replaced": o.replaced} for o in policy_set.overrides],
         },
         "standards": list(result.standards),
+        "provenance": provenance(result),
         "summary": summarize(result.findings),
+        "grade": grade.to_json() if grade is not None else None,
         "findings": [finding.to_json() for finding in result.findings],
     }
 

@@ -1,0 +1,379 @@
+"""The evaluation report's content, shared by the Markdown and HTML formats.
+
+NJ-ECCS 9.3.4.3 asks an evaluation report for the scope or area, the
+objects or groups evaluated, the process, the conclusion and improvement
+suggestions. `build()` fills each from the bundle and the findings, as plain
+data; the templates only lay it out. Every wording the report uses is a
+bilingual `Text` here, so both formats say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from checker import __version__
+from checker.engine import Result
+from checker.findings import SEVERITY, Finding, Status, Text, exit_code, summarize, worst
+from checker.reporters.common import (
+    STATUS_WORDS,
+    TOOL_NAME,
+    VERIFICATION_WORDS,
+    bundle_file,
+    evaluated_standards,
+    grouped_by_policy,
+    run_uuid,
+)
+from checker.reporters.grading import GradeView, grade_of
+
+ROLE_WORDS = {"platform": Text("电子商务第三方平台", "e-commerce platform"),
+              "operator": Text("电子商务经营者", "e-commerce operator")}
+
+SECTION_WORDS: dict[str, Text] = {
+    "documents": Text("受控文件", "controlled documents"),
+    "channels": Text("服务渠道", "service channels"),
+    "staff": Text("客服人员", "customer service staff"),
+    "enquiries": Text("咨询记录", "enquiries"),
+    "orders": Text("订单记录", "orders"),
+    "complaints": Text("投诉", "complaints"),
+    "refunds": Text("退款", "refunds"),
+    "exchanges": Text("退换货", "returns and exchanges"),
+    "disputes": Text("争议", "disputes"),
+    "tech_service_requests": Text("售后技术服务", "technical service requests"),
+    "quality_audits": Text("质检记录", "quality audits"),
+    "attestations": Text("声明", "attestations"),
+    "emergency": Text("应急演练与事件", "emergency drills and incidents"),
+    "satisfaction_evaluations": Text("满意度评价", "satisfaction evaluations"),
+    "improvements": Text("改进措施", "improvement actions"),
+    "privacy": Text("隐私保护记录", "privacy records"),
+}
+
+LABELS: dict[str, Text] = {
+    "title": Text("电子商务客户服务评价报告", "E-commerce customer service evaluation report"),
+    "scope": Text("评价范围", "Scope"),
+    "objects": Text("评价对象", "Objects evaluated"),
+    "process": Text("评价过程", "Evaluation process"),
+    "conclusion": Text("评价结论", "Conclusion"),
+    "results": Text("逐条评价结果", "Results by clause"),
+    "suggestions": Text("改进建议", "Improvement suggestions"),
+    "provenance": Text("可复现信息", "Provenance"),
+    "organization": Text("被评价组织", "Organization"),
+    "credit_code": Text("统一社会信用代码", "Unified social credit code"),
+    "role": Text("组织类型", "Type"),
+    "platforms": Text("经营平台", "Platforms"),
+    "period": Text("评价期", "Evaluation period"),
+    "as_of": Text("评价日", "As of"),
+    "time_zone": Text("时区", "Time zone"),
+    "standards": Text("依据标准", "Standards"),
+    "policy_set": Text("规则集", "Policy set"),
+    "policies": Text("条规则", "policies"),
+    "bundle": Text("证据包", "Evidence bundle"),
+    "attachments": Text("附件", "Attachments"),
+    "records": Text("记录数", "Records"),
+    "section": Text("证据类别", "Evidence"),
+    "channels": Text("服务渠道", "Service channels"),
+    "method": Text("核验方式", "Verification method"),
+    "findings_count": Text("结果数", "Findings"),
+    "interpretations": Text("适用的解释", "Interpretations applied"),
+    "status": Text("状态", "Status"),
+    "count": Text("数量", "Count"),
+    "grade": Text("评级", "Grade"),
+    "score": Text("得分", "Score"),
+    "not_graded": Text("未评级", "Not graded"),
+    "not_graded_reason": Text(
+        "本次运行没有 NJ-ECCS 评分结果（未选择 NJ-ECCS 或未运行评分模型），故不给出等级、B.1 分项得分与升级建议。",
+        "This run has no NJ-ECCS score (NJ-ECCS not selected or the scoring model not run), so there is no grade, "
+        "Table B.1 breakdown or next-grade advice.",
+    ),
+    "withheld": Text("暂不评级", "Grade withheld"),
+    "breakdown": Text("表 B.1 分项得分", "Table B.1 breakdown"),
+    "chart": Text("一级指标得分率", "Score by first-level indicator"),
+    "row": Text("序号", "Row"),
+    "indicator": Text("指标", "Indicator"),
+    "level": Text("达到级别", "Level"),
+    "points": Text("得分", "Points"),
+    "max_points": Text("满分", "Maximum"),
+    "kpis": Text("表 A.1 考核指标", "Table A.1 indicators"),
+    "value": Text("数值", "Value"),
+    "next_grade": Text("升级建议", "Next grade"),
+    "gain": Text("可提高分值", "Points gained"),
+    "evidence": Text("证据", "Evidence"),
+    "message": Text("说明", "Finding"),
+    "requirement": Text("要求", "Requirement"),
+    "parameters": Text("参数", "Parameters"),
+    "notes": Text("附注", "Notes"),
+    "no_evidence": Text("无可定位的证据", "no located evidence"),
+    "no_suggestions": Text("没有需要改进的项目。", "Nothing needs improving."),
+    "gain_unknown": Text("未量化", "not quantified"),
+    "no_grade_effect": Text("不影响评级", "does not affect the grade"),
+    "tool": Text("评价工具", "Tool"),
+    "run_id": Text("运行标识", "Run id"),
+    "scoring_model": Text("评分模型", "Scoring model"),
+    "none": Text("无", "none"),
+    "process_text": Text(
+        "依据各条款的声明式规则，对证据包中的记录、文件和声明逐条自动核验；文件以 SHA-256 核对，"
+        "声明类证据只作为具名人员的陈述采信。无法由机器判定的事项标为“需人工评审”。",
+        "Each clause's declarative policy was applied to the records, documents and attestations in the evidence "
+        "bundle. Files were checked against their SHA-256; attestations count only as statements by named people. "
+        "What a machine cannot judge is marked for manual review.",
+    ),
+    "conforms": Text("结论：未发现不符合项。", "Conclusion: no non-conformity found."),
+    "does_not_conform": Text("结论：存在不符合、证据不足或无法评估的项目，详见下文。",
+                             "Conclusion: some findings fail, lack evidence or could not be evaluated; see below."),
+}
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    where: str
+    path: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    citation: str
+    item: str | None
+    title: Text
+    status: Status
+    status_word: Text
+    message: Text
+    evidence: tuple[EvidenceLine, ...]
+    notes: tuple[Text, ...]
+    interpretations: tuple[str, ...]
+    parameters: tuple[tuple[str, Any], ...]
+    verification: Text
+
+
+@dataclass(frozen=True)
+class ClauseView:
+    anchor: str
+    policy_id: str
+    citation: str
+    title: Text
+    requirement: Text | None
+    status: Status
+    status_word: Text
+    items: tuple[ItemView, ...]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    rank: int
+    citation: str
+    subject: Text
+    action: Text
+    gain: float | None
+    gain_note: Text | None
+    status: Status | None
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: Text
+    points: float
+    max_points: float
+    percent: float
+    y: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    label_width: int
+    bar_width: int
+
+
+@dataclass(frozen=True)
+class Report:
+    lang: str
+    labels: Mapping[str, Text]
+    organization: Mapping[str, Any]
+    role: Text
+    period: tuple[str, str]
+    as_of: str
+    time_zone: str
+    standards: tuple[str, ...]
+    policy_count: int
+    policy_set_sha256: str
+    bundle_file: str
+    bundle_sha256: str
+    attachments: tuple[Mapping[str, Any], ...]
+    sections: tuple[tuple[Text, int], ...]
+    channels: tuple[Mapping[str, Any], ...]
+    methods: tuple[tuple[Text, int], ...]
+    interpretations: tuple[tuple[str, Text], ...]
+    summary: tuple[tuple[Status, Text, int], ...]
+    total: int
+    conforms: bool
+    grade: GradeView | None
+    chart: Chart | None
+    clauses: tuple[ClauseView, ...]
+    suggestions: tuple[Suggestion, ...]
+    tool: str
+    run_id: str
+    scoring_model_sha256: str | None
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, Mapping):
+        lists = [v for v in value.values() if isinstance(v, list)]
+        return sum(len(v) for v in lists) if lists else None
+    return None
+
+
+def _sections(data: Mapping[str, Any]) -> tuple[tuple[Text, int], ...]:
+    rows = []
+    for key, words in SECTION_WORDS.items():
+        if key in data:
+            n = _count(data[key])
+            if n is not None:
+                rows.append((words, n))
+    return tuple(rows)
+
+
+def _item(finding: Finding, bundle: str) -> ItemView:
+    evidence = tuple(
+        EvidenceLine(f"{bundle}:{ref.line}:{ref.column}" if ref.line is not None else bundle, ref.path, ref.note)
+        for ref in finding.evidence
+    )
+    return ItemView(
+        citation=finding.citation,
+        item=finding.item,
+        title=finding.title,
+        status=finding.status,
+        status_word=STATUS_WORDS[finding.status],
+        message=finding.message,
+        evidence=evidence,
+        notes=finding.notes,
+        interpretations=finding.interpretations,
+        parameters=tuple(finding.parameters.items()),
+        verification=VERIFICATION_WORDS.get(finding.verification, Text(finding.verification, finding.verification)),
+    )
+
+
+def _clauses(result: Result) -> tuple[ClauseView, ...]:
+    by_id = result.policy_set.by_id()
+    bundle = bundle_file(result)
+    views = []
+    for policy_id, findings in grouped_by_policy(result.findings):
+        first = findings[0]
+        compiled = by_id.get(policy_id)
+        status = worst(f.status for f in findings)
+        views.append(ClauseView(
+            anchor="clause-" + "".join(ch if ch.isalnum() else "-" for ch in policy_id),
+            policy_id=policy_id,
+            citation=f"{first.standard} {first.clause}",
+            title=compiled.policy.title if compiled else first.title,
+            requirement=compiled.policy.requirement if compiled else None,
+            status=status,
+            status_word=STATUS_WORDS[status],
+            items=tuple(_item(f, bundle) for f in findings),
+        ))
+    return tuple(views)
+
+
+def _suggestions(result: Result, grade: GradeView | None) -> tuple[Suggestion, ...]:
+    """Grade steps first, most points first; then every finding that needs work, worst first."""
+    out: list[Suggestion] = []
+    if grade is not None:
+        for step in grade.next_steps:
+            row = f"B.1 {step.row}" if step.row is not None else "B.1"
+            if step.advice is not None:
+                action = step.advice
+            else:
+                to = step.target_level or (grade.next_target or "")
+                action = Text(
+                    f"将本行由 {step.level or '未达级'} 提升至 {to or '更高级别'}",
+                    f"raise this row from {step.level or 'below AAA'} to {to or 'a higher level'}",
+                )
+            out.append(Suggestion(0, row, step.indicator, action, step.points, None, None))
+    by_id = result.policy_set.by_id()
+    rank = {status: i for i, status in enumerate(SEVERITY)}
+    needing = [f for f in result.findings if f.status not in (Status.PASS, Status.NOT_APPLICABLE, Status.WAIVED)]
+    needing.sort(key=lambda f: (rank[f.status], f.sort_key()))
+    for finding in needing:
+        compiled = by_id.get(finding.policy_id)
+        if finding.item is None and compiled is not None:
+            goal = compiled.policy.requirement
+        else:
+            goal = Text(f"落实本项要求：{finding.title.zh}", f"meet this item: {finding.title.en}")
+        # Only NJ-ECCS is graded; how much one of its findings moves the grade is the scoring model's to say.
+        note = LABELS["gain_unknown"] if finding.standard == "NJ-ECCS" else LABELS["no_grade_effect"]
+        out.append(Suggestion(
+            0,
+            finding.citation,
+            finding.title,
+            Text(f"{goal.zh}（现状：{finding.message.zh}）", f"{goal.en} (now: {finding.message.en})"),
+            None,
+            note,
+            finding.status,
+        ))
+    return tuple(Suggestion(i + 1, s.citation, s.subject, s.action, s.gain, s.gain_note, s.status) for i, s in enumerate(out))
+
+
+def _chart(grade: GradeView | None) -> Chart | None:
+    if grade is None or not grade.groups:
+        return None
+    label_width, bar_width, row_height = 250, 330, 34
+    bars = []
+    for index, group in enumerate(grade.groups):
+        percent = round(100 * group.points / group.max_points, 1) if group.max_points else 0.0
+        bars.append(Bar(group.name, group.points, group.max_points, max(0.0, min(percent, 100.0)), 10 + index * row_height))
+    return Chart(tuple(bars), label_width + bar_width + 140, 20 + len(bars) * row_height, label_width, bar_width)
+
+
+def build(result: Result, options: Mapping[str, Any] | None = None) -> Report:
+    options = options or {}
+    lang = options.get("lang", "both")
+    if lang not in ("both", "zh", "en"):
+        raise ValueError(f"unknown report language {lang!r}")
+    bundle = result.bundle
+    data = bundle.data
+    org = data["organization"]
+    grade = grade_of(result)
+    counts = summarize(result.findings)
+    methods = Counter(f.verification for f in result.findings)
+    used_interpretations = sorted({i for f in result.findings for i in f.interpretations})
+    known = result.policy_set.interpretations
+    return Report(
+        lang=lang,
+        labels=LABELS,
+        organization={
+            "name": org["name"],
+            "code": org["unified_social_credit_code"],
+            "platforms": tuple(org.get("platforms", ())),
+        },
+        role=ROLE_WORDS.get(org["role"], Text(org["role"], org["role"])),
+        period=(bundle.period_start.isoformat(), bundle.period_end.isoformat()),
+        as_of=bundle.as_of.isoformat(),
+        time_zone=bundle.tz_name,
+        standards=evaluated_standards(result),
+        policy_count=len(result.policy_set.policies),
+        policy_set_sha256=result.policy_set.sha256,
+        bundle_file=bundle_file(result),
+        bundle_sha256=bundle.document.sha256,
+        attachments=tuple({"path": a.path, "sha256": a.actual_sha256 or a.declared_sha256, "status": a.status}
+                          for a in bundle.attachments.values()),
+        sections=_sections(data),
+        channels=tuple({"id": c.get("id", ""), "name": c.get("name", ""), "type": c.get("type", "")}
+                       for c in data.get("channels", ()) if isinstance(c, Mapping)),
+        methods=tuple((VERIFICATION_WORDS.get(name, Text(name, name)), methods[name]) for name in sorted(methods)),
+        interpretations=tuple((i, known[i].title if i in known else Text(i, i)) for i in used_interpretations),
+        summary=tuple((status, STATUS_WORDS[status], counts[status.value]) for status in SEVERITY if counts[status.value]),
+        total=len(result.findings),
+        conforms=exit_code(result.findings) == 0,
+        grade=grade,
+        chart=_chart(grade),
+        clauses=_clauses(result),
+        suggestions=_suggestions(result, grade),
+        tool=f"{TOOL_NAME} {__version__}",
+        run_id=run_uuid(result),
+        scoring_model_sha256=grade.model_sha256 if grade else None,
+    )

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Rewrite the reporters' golden files under tests/golden/ from the fixed
+# sample (tests/data/). Run it only when a change to a report is intended,
+# then review `git diff tests/golden` before committing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ECS_CHECK_UPDATE_GOLDEN=1 python -m pytest -q tests/reporters/test_golden.py "$@"
+git --no-pager diff --stat -- tests/golden || true

@@ -1,0 +1,89 @@
+"""The fixed sample every reporter test renders: a small bundle, a small policy set, and a grade.
+
+The grade is built here because the NJ-ECCS scoring is not part of these
+tests: `graded()` attaches a Grade-shaped object (the fields `Result.grade`
+has) so every grade path of the reporters is exercised.
+"""
+
+from __future__ import annotations
+
+import types
+from functools import lru_cache
+from pathlib import Path
+
+from checker.bundle import load_bundle
+from checker.engine import Result, evaluate
+from checker.findings import Text
+from checker.policy import load_policy_set
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+BUNDLE = Path("tests/data/sample-bundle")  # relative: reports cite it as the command line did
+POLICIES = Path("tests/data/policies")
+GOLDEN = ROOT / "tests" / "golden"
+SARIF_SCHEMA = ROOT.parent / "shared" / "external-schemas" / "sarif-schema-2.1.0.json"
+
+
+@lru_cache(maxsize=1)
+def result() -> Result:
+    """The sample evaluated; call with the working directory at the project root."""
+    policy_set = load_policy_set([ROOT / POLICIES])
+    return evaluate(policy_set, load_bundle(BUNDLE, display=str(BUNDLE)))
+
+
+def _row(row: int, zh: str, en: str, level: str | None, points: float, max_points: float) -> types.SimpleNamespace:
+    return types.SimpleNamespace(row=row, indicator=Text(zh, en), level=level, points=points, max_points=max_points,
+                                 evidence=(), interpretations=())
+
+
+ROWS = (
+    _row(1, "获取资质", "Licences and qualifications", "AAAAA", 5, 5),
+    _row(2, "法律法规", "Laws and regulations", "AAAAA", 10, 10),
+    _row(3, "人员资格", "Staff certification", "AAAAA", 5, 5),
+    _row(4, "服务方案设计", "Service plan design", "AAAA", 8, 10),
+    _row(5, "售前服务：人员能力", "Pre-sales: staff knowledge", "AAAA", 7, 8.33),
+    _row(6, "售前服务：咨询接待", "Pre-sales: consultation", "AAA", 5.83, 8.33),
+    _row(7, "售前服务：订单管理", "Pre-sales: order management", "AAAAA", 8.34, 8.34),
+    _row(8, "退换货处理", "Returns and exchanges", "AAAA", 3.2, 4),
+    _row(9, "商品质量投诉", "Product quality complaints", "AAAA", 3.2, 4),
+    _row(10, "服务质量投诉", "Service quality complaints", "AAAA", 2.4, 4),
+    _row(11, "顾客反馈处理", "Customer feedback", "AAAAA", 4, 4),
+    _row(12, "客户关系管理", "Customer relationship management", "AAAA", 3.2, 4),
+    _row(13, "信息服务", "Information service", "AAAA", 2, 2.5),
+    _row(14, "客户信息安全", "Customer information security", "AAAAA", 2.5, 2.5),
+    _row(15, "应急响应机制与演练", "Emergency mechanism and drills", "AAAAA", 2, 2),
+    _row(16, "突发事件处理流程", "Incident procedure", "AAA", 2, 3),
+    _row(17, "质量指标达成", "Quality indicators achieved", "AAA", 6, 10),
+    _row(18, "持续改进", "Continuous improvement", "AAAA", 4, 5),
+)
+
+
+def grade() -> types.SimpleNamespace:
+    score = round(sum(r.points for r in ROWS), 2)
+    return types.SimpleNamespace(
+        standard="NJ-ECCS",
+        score=score,
+        grade="AAAA",
+        withheld=False,
+        reasons=(Text(f"总分 {score}，位于 80~89 分区间", f"total {score} is in the 80-89 band"),),
+        rows=ROWS,
+        kpis=(
+            types.SimpleNamespace(indicator=Text("首次响应时间", "First response time"), value=18, unit="s", level="AAAA"),
+            types.SimpleNamespace(indicator=Text("客户满意度", "Customer satisfaction"), value=96.5, unit="%", level="AAAAA"),
+        ),
+        next_grade=types.SimpleNamespace(grade="AAAAA", rows=(
+            types.SimpleNamespace(row=10, points=1.6, target_level="AAAAA"),
+            types.SimpleNamespace(row=17, points=4, target_level="AAAAA"),
+            types.SimpleNamespace(row=6, points=2.5, target_level="AAAAA"),
+            types.SimpleNamespace(row=16, points=1, target_level="AAAAA",
+                                  advice=Text("组织全员学习突发事件处理流程并演练", "train all staff on the incident procedure and drill it")),
+        )),
+        model_sha256="5d0c2b1e" * 8,
+    )
+
+
+def graded() -> types.SimpleNamespace:
+    """The sample result with a grade attached, as `Result.grade` will carry it."""
+    base = result()
+    return types.SimpleNamespace(findings=base.findings, bundle=base.bundle, policy_set=base.policy_set,
+                                 standards=base.standards, grade=grade())

@@ -1,0 +1,73 @@
+"""JSON: valid against schemas/findings.schema.json, with provenance that reproduces the run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import jsonschema
+import pytest
+
+from checker.cli import main
+from checker.reporters import json_report
+from checker.resources import schema_path
+from tests.reporters import sample
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(schema_path("findings").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_cli_output_validates(validator, capsys):
+    code = main(["check", str(sample.BUNDLE), "--policies", str(sample.POLICIES), "--no-shipped-policies", "--format", "json"])
+    assert code == 1
+    document = json.loads(capsys.readouterr().out)
+    assert list(validator.iter_errors(document)) == []
+    assert document["schema_version"] == json_report.SCHEMA_VERSION
+
+
+def test_shipped_policies_output_validates(validator, capsys):
+    main(["check", str(sample.BUNDLE), "--format", "json"])
+    assert list(validator.iter_errors(json.loads(capsys.readouterr().out))) == []
+
+
+def test_graded_output_validates(validator):
+    document = json.loads(json_report.render(sample.graded()))
+    assert list(validator.iter_errors(document)) == []
+    assert document["grade"]["grade"] == "AAAA"
+    assert document["provenance"]["scoring_model"]["sha256"] == sample.grade().model_sha256
+    assert [step["row"] for step in document["grade"]["next_grade"]["steps"]] == [17, 6, 10, 16]
+
+
+def test_schema_rejects_a_wrong_version(validator):
+    document = json.loads(json_report.render(sample.result()))
+    document["schema_version"] = "9.9"
+    assert list(validator.iter_errors(document))
+
+
+def test_provenance_digests_match_the_inputs():
+    provenance = json.loads(json_report.render(sample.result()))["provenance"]
+    bundle_dir = sample.ROOT / sample.BUNDLE
+    assert provenance["bundle"]["sha256"] == sha256(bundle_dir / "bundle.yaml")
+    assert provenance["attachments"] == [{
+        "path": "privacy-policy.txt",
+        "sha256": sha256(bundle_dir / "privacy-policy.txt"),
+        "declared_sha256": sha256(bundle_dir / "privacy-policy.txt"),
+        "status": "ok",
+    }]
+    assert provenance["policy_set"]["sha256"] == sample.result().policy_set.sha256
+    assert provenance["scoring_model"] == {"sha256": None}
+    assert provenance["as_of"] == "2026-01-15"
+    assert provenance["tool"]["name"] == "ecs-check"
+
+
+def test_schema_command_prints_it(capsys):
+    assert main(["schema", "findings"]) == 0
+    assert json.loads(capsys.readouterr().out)["properties"]["schema_version"]["const"] == json_report.SCHEMA_VERSION
