@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,6 +171,65 @@ def where_of(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> B
 # ------------------------------------------------------------------ record helpers
 
 # ------------------------------------------------------------------ rules and messages
+
+@dataclass
+class Tally:
+    """What a record operator found: records judged, those that failed and those it could not decide.
+
+    `kept` runs the `where` filter; a record the filter cannot decide still
+    counts and is undecided. `outcome` turns the tally into the usual verdict:
+    any failure fails, else any undecided record is insufficient evidence,
+    else no record at all is the rule's `if_none`, else pass.
+    """
+
+    total: int = 0
+    failed: list[tuple[int, Text]] = field(default_factory=list)
+    unknown: list[tuple[int, Text]] = field(default_factory=list)
+
+    def kept(self, records: list[Any], keep: Callable[[Any], bool | None] | None,
+             label: Callable[[Any, int], str]) -> Iterator[tuple[int, Any]]:
+        for index, record in enumerate(records):
+            if keep is not None:
+                chosen = keep(record)
+                if chosen is False:
+                    continue
+                if chosen is None:
+                    self.total += 1
+                    name = label(record, index)
+                    self.unknown.append((index, Text(name, name)))
+                    continue
+            self.total += 1
+            yield index, record
+
+    def fail(self, index: int, detail: Text | str) -> None:
+        self.failed.append((index, detail if isinstance(detail, Text) else Text(detail, detail)))
+
+    def undecided(self, index: int, detail: Text | str) -> None:
+        self.unknown.append((index, detail if isinstance(detail, Text) else Text(detail, detail)))
+
+    def facts(self) -> dict[str, Any]:
+        return {"total": self.total, "failed_count": len(self.failed), "unknown_count": len(self.unknown),
+                "passed_count": self.total - len(self.failed) - len(self.unknown)}
+
+    def outcome(self, args: Mapping[str, Any], path: PathTuple, facts: dict[str, Any], noun: Text, *, failed: Text,
+                undecided: Text, passed: Text, measure: str = "条") -> Outcome:
+        """`failed`/`undecided` complete "N of TOTAL <noun> ..." (zh: "TOTAL 条<noun>中有 N 条...")."""
+        for entries, status, words in ((self.failed, Status.FAIL, failed), (self.unknown, Status.INSUFFICIENT_EVIDENCE, undecided)):
+            if not entries or (status is Status.INSUFFICIENT_EVIDENCE and self.total == 0):
+                continue
+            ex = Text(examples([d.zh for _, d in entries]).zh, examples([d.en for _, d in entries]).en)
+            facts["examples"] = ex.en
+            return Outcome(
+                status,
+                Text(f"{self.total} {measure}{noun.zh}中有 {len(entries)} {measure}{words.zh}：{ex.zh}",
+                     f"{len(entries)} of {self.total} {noun.en} {words.en}: {ex.en}"),
+                facts,
+                [(path + (i,), d.en) for i, d in entries[:EVIDENCE_CAP]],
+            )
+        if self.total == 0:
+            return none_selected(args, facts, path)
+        return Outcome(Status.PASS, passed, facts, [(path, f"{self.total} records checked")])
+
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 

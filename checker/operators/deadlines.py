@@ -17,13 +17,12 @@ from checker.operators.base import (
     VALUE,
     Outcome,
     Rule,
+    Tally,
     args_schema,
     duration,
-    examples,
     hours,
     label_getter,
     missing_collection,
-    none_selected,
     noun_of,
     register,
     select_records,
@@ -119,25 +118,14 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             days_word = "working day" if limit_days == 1 else "working days"
             fixed_text = Text(f"{limit_days} 个工作日", f"{limit_days} {days_word}")
         as_of_end = ctx.as_of_end
-        total = 0
-        failed: list[tuple[int, Text]] = []
-        unknown: list[int] = []
+        tally = Tally()
         pending: list[int] = []
         calendar_gaps: list[tuple[int, dt.date]] = []
         longest: dt.timedelta | None = None
-        for index, record in enumerate(records):
-            if keep is not None:
-                chosen = keep(record)
-                if chosen is False:
-                    continue
-                if chosen is None:
-                    total += 1
-                    unknown.append(index)
-                    continue
-            total += 1
+        for index, record in tally.kept(records, keep, label):
             start_text = get_start(record)
             if start_text is MISSING:
-                unknown.append(index)
+                tally.undecided(index, label(record, index))
                 continue
             start = parse(start_text)
             agreed = get_agreed(record) if get_agreed else MISSING
@@ -153,14 +141,14 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                     continue
                 inclusive, rule_text = False, fixed_text
             else:  # only an agreed_field, and this record has none
-                unknown.append(index)
+                tally.undecided(index, label(record, index))
                 continue
             end = end_of(record, parse)
             if end is None:
                 if as_of_end > deadline:
                     name, due = label(record, index), _due_text(deadline, inclusive, tz)
-                    failed.append((index, Text(f"{name}（未完成；期限 {due.zh}，{rule_text.zh}）",
-                                               f"{name} (not done; due {due.en}, {rule_text.en})")))
+                    tally.fail(index, Text(f"{name}（未完成；期限 {due.zh}，{rule_text.zh}）",
+                                           f"{name} (not done; due {due.en}, {rule_text.en})"))
                 else:
                     pending.append(index)
                 continue
@@ -176,13 +164,12 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                 else:
                     detail = Text(f"{name}（完成于 {done}；期限 {due.zh}，{rule_text.zh}）",
                                   f"{name} (done {done}; due {due.en}, {rule_text.en})")
-                failed.append((index, detail))
-        facts: dict[str, Any] = {
-            "total": total,
-            "failed_count": len(failed),
-            "unknown_count": len(unknown),
+                tally.fail(index, detail)
+        facts: dict[str, Any] = tally.facts()
+        del facts["passed_count"]
+        facts |= {
             "pending_count": len(pending),
-            "on_time_count": total - len(failed) - len(unknown) - len(pending) - len(calendar_gaps),
+            "on_time_count": tally.total - len(tally.failed) - len(tally.unknown) - len(pending) - len(calendar_gaps),
             "max_elapsed_hours": round(longest.total_seconds() / 3600, 2) if longest is not None else None,
         }
         if calendar_gaps:
@@ -194,34 +181,16 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                 facts,
                 [(path + (i,), label(records[i], i)) for i, _ in calendar_gaps[:EVIDENCE_CAP]],
             )
-        if total == 0:
-            return none_selected(args, facts, path)
-        if failed:
-            ex_zh = examples([detail.zh for _, detail in failed]).zh
-            ex_en = examples([detail.en for _, detail in failed]).en
-            facts["examples"] = ex_en
-            return Outcome(
-                Status.FAIL,
-                Text(f"{total} 条{noun.zh}中有 {len(failed)} 条超过期限：{ex_zh}",
-                     f"{len(failed)} of {total} {noun.en} missed the deadline: {ex_en}"),
-                facts,
-                [(path + (i,), detail.en) for i, detail in failed[:EVIDENCE_CAP]],
-            )
-        if unknown:
-            ex = examples([label(records[i], i) for i in unknown])
-            facts["examples"] = ex.en
-            return Outcome(
-                Status.INSUFFICIENT_EVIDENCE,
-                Text(f"{total} 条{noun.zh}中有 {len(unknown)} 条缺少判定所需的时间或数据：{ex.zh}",
-                     f"{len(unknown)} of {total} {noun.en} lack the times or data needed to decide: {ex.en}"),
-                facts,
-                [(path + (i,), label(records[i], i)) for i in unknown[:EVIDENCE_CAP]],
-            )
-        done = total - len(pending)
-        message = Text(f"{done} 条{noun.zh}均在期限内完成", f"all {done} completed {noun.en} met the deadline")
+        done = tally.total - len(pending)
+        passed = Text(f"{done} 条{noun.zh}均在期限内完成", f"all {done} completed {noun.en} met the deadline")
         if pending:
-            message = message.join(Text(f"另有 {len(pending)} 条尚未到期", f"{len(pending)} more not yet due"))
-        return Outcome(Status.PASS, message, facts, [(path, f"{total} records checked")])
+            passed = passed.join(Text(f"另有 {len(pending)} 条尚未到期", f"{len(pending)} more not yet due"))
+        return tally.outcome(
+            args, path, facts, noun,
+            failed=Text("超过期限", "missed the deadline"),
+            undecided=Text("缺少判定所需的时间或数据", "lack the times or data needed to decide"),
+            passed=passed,
+        )
 
     return run
 

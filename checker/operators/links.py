@@ -8,20 +8,18 @@ from typing import Any
 
 from checker.compiling import CompileEnv
 from checker.context import EvalContext
-from checker.findings import Status, Text
+from checker.findings import Text
 from checker.operators.base import (
-    EVIDENCE_CAP,
     FIELD,
     JSONPATH,
     RECORDS_ARGS,
     TEXT,
     Outcome,
     Rule,
+    Tally,
     args_schema,
-    examples,
     label_getter,
     missing_collection,
-    none_selected,
     noun_of,
     register,
     select_records,
@@ -30,12 +28,6 @@ from checker.operators.base import (
 from checker.predicates import MISSING, getter
 
 # ------------------------------------------------------------------ linked
-
-
-def _examples(details: list[Text]) -> Text:
-    zh = examples([d.zh for d in details])
-    en = examples([d.en for d in details])
-    return Text(zh.zh, en.en)
 
 
 NOT_AFTER = {
@@ -89,39 +81,27 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
             for value in values:
                 if isinstance(value, Mapping) and value.get("id") is not None:
                     index.setdefault(str(value["id"]), value)
-        keep = where(ctx) if where else None
-        total = 0
-        failed: list[tuple[int, Text]] = []
-        unknown: list[tuple[int, Text]] = []
-        for i, record in enumerate(records):
+        tally = Tally()
+        for i, record in tally.kept(records, where(ctx) if where else None, label):
             name = label(record, i)
-            if keep is not None:
-                chosen = keep(record)
-                if chosen is False:
-                    continue
-                if chosen is None:
-                    total += 1
-                    unknown.append((i, Text(f"{name}（无法判断是否须检查）", f"{name} (cannot tell whether it must be checked)")))
-                    continue
-            total += 1
             cited = get_link(record)
             ids = [str(cited)] if isinstance(cited, str) else [str(x) for x in cited] if isinstance(cited, list) else []
             if not ids:
-                unknown.append((i, Text(f"{name}（未引用任何{target_noun.zh}）", f"{name} (cites none)")))
+                tally.undecided(i, Text(f"{name}（未引用任何{target_noun.zh}）", f"{name} (cites none)"))
                 continue
             if not targets_found:
-                unknown.append((i, Text(f"{name}（引用 {'、'.join(ids)}，但 {args['target']} 缺失）",
-                                        f"{name} (cites {', '.join(ids)}; {args['target']} is missing)")))
+                tally.undecided(i, Text(f"{name}（引用 {'、'.join(ids)}，但 {args['target']} 缺失）",
+                                        f"{name} (cites {', '.join(ids)}; {args['target']} is missing)"))
                 continue
             absent = [x for x in ids if x not in index]
             if absent:
-                unknown.append((i, Text(f"{name}（{'、'.join(absent)} 不存在）", f"{name} ({', '.join(absent)} not found)")))
+                tally.undecided(i, Text(f"{name}（{'、'.join(absent)} 不存在）", f"{name} ({', '.join(absent)} not found)"))
                 continue
             if order is None:
                 continue
             record_time = get_record_time(record)
             if record_time is MISSING:
-                unknown.append((i, Text(f"{name}（缺少 {order['record']}）", f"{name} (no {order['record']})")))
+                tally.undecided(i, Text(f"{name}（缺少 {order['record']}）", f"{name} (no {order['record']})"))
                 continue
             moment = when(ctx, record_time)
             too_late = []
@@ -134,44 +114,20 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
                     too_late.append((x, target_time))
             if too_late:
                 field = order["target"]
-                failed.append((i, Text(
+                tally.fail(i, Text(
                     f"{name}（{'；'.join(f'{x} 的 {field} 为 {t}' for x, t in too_late)}，晚于 {record_time}）",
                     f"{name} ({'; '.join(f'{x} {field} {t}' for x, t in too_late)}, after {record_time})",
-                )))
+                ))
             elif undated:
-                unknown.append((i, Text(f"{name}（{'、'.join(undated)} 缺少 {order['target']}）",
-                                        f"{name} ({', '.join(undated)} has no {order['target']})")))
-        facts: dict[str, Any] = {"total": total, "failed_count": len(failed), "unknown_count": len(unknown),
-                                 "passed_count": total - len(failed) - len(unknown)}
-        if total == 0:
-            return none_selected(args, facts, path)
-        if failed:
-            ex = _examples([detail for _, detail in failed])
-            facts["examples"] = ex.en
-            return Outcome(
-                Status.FAIL,
-                Text(f"{total} 条{noun.zh}中有 {len(failed)} 条所引用的{target_noun.zh}晚于该记录：{ex.zh}",
-                     f"{len(failed)} of {total} {noun.en} cite {target_noun.en} dated after them: {ex.en}"),
-                facts,
-                [(path + (i,), detail.en) for i, detail in failed[:EVIDENCE_CAP]],
-            )
-        if unknown:
-            ex = _examples([detail for _, detail in unknown])
-            facts["examples"] = ex.en
-            return Outcome(
-                Status.INSUFFICIENT_EVIDENCE,
-                Text(f"{total} 条{noun.zh}中有 {len(unknown)} 条无法对应到{target_noun.zh}：{ex.zh}",
-                     f"{len(unknown)} of {total} {noun.en} cannot be matched to {target_noun.en}: {ex.en}"),
-                facts,
-                [(path + (i,), detail.en) for i, detail in unknown[:EVIDENCE_CAP]],
-            )
+                tally.undecided(i, Text(f"{name}（{'、'.join(undated)} 缺少 {order['target']}）",
+                                        f"{name} ({', '.join(undated)} has no {order['target']})"))
         dated = Text("且日期不晚于该记录", " dated on or before them") if order else Text("", "")
-        return Outcome(
-            Status.PASS,
-            Text(f"全部 {total} 条{noun.zh}均有对应的{target_noun.zh}{dated.zh}",
-                 f"all {total} {noun.en} are backed by {target_noun.en}{dated.en}"),
-            facts,
-            [(path, f"{total} records checked")],
+        return tally.outcome(
+            args, path, tally.facts(), noun,
+            failed=Text(f"所引用的{target_noun.zh}晚于该记录", f"cite {target_noun.en} dated after them"),
+            undecided=Text(f"无法对应到{target_noun.zh}", f"cannot be matched to {target_noun.en}"),
+            passed=Text(f"全部 {tally.total} 条{noun.zh}均有对应的{target_noun.zh}{dated.zh}",
+                        f"all {tally.total} {noun.en} are backed by {target_noun.en}{dated.en}"),
         )
 
     return run

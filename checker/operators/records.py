@@ -18,11 +18,11 @@ from checker.operators.base import (
     VALUE,
     Outcome,
     Rule,
+    Tally,
     args_schema,
     examples,
     label_getter,
     missing_collection,
-    none_selected,
     noun_of,
     register,
     select_records,
@@ -51,57 +51,19 @@ def _every(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rul
         if selected is None:
             return missing_collection(args)
         path, records = selected
-        keep = where(ctx) if where else None
         test = require(ctx)
-        total = 0
-        failed: list[int] = []
-        unknown: list[int] = []
-        for index, record in enumerate(records):
-            if keep is not None:
-                chosen = keep(record)
-                if chosen is False:
-                    continue
-                if chosen is None:
-                    total += 1
-                    unknown.append(index)
-                    continue
-            total += 1
+        tally = Tally()
+        for index, record in tally.kept(records, where(ctx) if where else None, label):
             result = test(record)
             if result is False:
-                failed.append(index)
+                tally.fail(index, label(record, index))
             elif result is None:
-                unknown.append(index)
-        facts = {"total": total, "failed_count": len(failed), "unknown_count": len(unknown),
-                 "passed_count": total - len(failed) - len(unknown)}
-        if total == 0:
-            return none_selected(args, facts, path)
-        if failed:
-            labels = [label(records[i], i) for i in failed]
-            ex = examples(labels)
-            facts["examples"] = ex.en
-            return Outcome(
-                Status.FAIL,
-                Text(f"{total} 条{noun.zh}中有 {len(failed)} 条不符合要求：{ex.zh}",
-                     f"{len(failed)} of {total} {noun.en} do not meet the requirement: {ex.en}"),
-                facts,
-                [(path + (i,), label(records[i], i)) for i in failed[:EVIDENCE_CAP]],
-            )
-        if unknown:
-            labels = [label(records[i], i) for i in unknown]
-            ex = examples(labels)
-            facts["examples"] = ex.en
-            return Outcome(
-                Status.INSUFFICIENT_EVIDENCE,
-                Text(f"{total} 条{noun.zh}中有 {len(unknown)} 条缺少判定所需的数据：{ex.zh}",
-                     f"{len(unknown)} of {total} {noun.en} lack the data needed to decide: {ex.en}"),
-                facts,
-                [(path + (i,), label(records[i], i)) for i in unknown[:EVIDENCE_CAP]],
-            )
-        return Outcome(
-            Status.PASS,
-            Text(f"全部 {total} 条{noun.zh}符合要求", f"all {total} {noun.en} meet the requirement"),
-            facts,
-            [(path, f"{total} records checked")],
+                tally.undecided(index, label(record, index))
+        return tally.outcome(
+            args, path, tally.facts(), noun,
+            failed=Text("不符合要求", "do not meet the requirement"),
+            undecided=Text("缺少判定所需的数据", "lack the data needed to decide"),
+            passed=Text(f"全部 {tally.total} 条{noun.zh}符合要求", f"all {tally.total} {noun.en} meet the requirement"),
         )
 
     return run
@@ -198,26 +160,14 @@ def _per_person(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -
         if selected is None:
             return missing_collection(args)
         path, records = selected
-        keep = where(ctx) if where else None
         minimum = min_of(ctx)(None)
         last = min(ctx.period_end, ctx.as_of)
         date = ctx.instants.date
-        total = 0
-        failed: list[tuple[int, str]] = []
-        unknown: list[int] = []
-        for index, person in enumerate(records):
-            if keep is not None:
-                chosen = keep(person)
-                if chosen is False:
-                    continue
-                if chosen is None:
-                    total += 1
-                    unknown.append(index)
-                    continue
+        tally = Tally()
+        for index, person in tally.kept(records, where(ctx) if where else None, label):
             start_text = get_from(person)
             if start_text is MISSING:
-                total += 1
-                unknown.append(index)
+                tally.undecided(index, label(person, index))
                 continue
             employed_from = date(start_text)
             until_text = get_until(person)
@@ -237,38 +187,19 @@ def _per_person(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -
                 have = sum(1 for day in event_days if lo <= day <= hi)
                 if have < need:
                     shortfalls.append(f"{year}: {have} < {need}")
-            if not counted:
-                continue
-            total += 1
-            if shortfalls:
-                failed.append((index, f"{label(person, index)} ({'; '.join(shortfalls)})"))
-        facts: dict[str, Any] = {"total": total, "failed_count": len(failed), "unknown_count": len(unknown)}
-        if total == 0:
-            return none_selected(args, facts, path)
-        if failed:
-            ex = examples([detail for _, detail in failed])
-            facts["examples"] = ex.en
-            return Outcome(
-                Status.FAIL,
-                Text(f"{total} 名{noun.zh}中有 {len(failed)} 名次数不足（每年至少 {minimum} 次）：{ex.zh}",
-                     f"{len(failed)} of {total} {noun.en} fall short of {minimum} a year: {ex.en}"),
-                facts,
-                [(path + (i,), detail) for i, detail in failed[:EVIDENCE_CAP]],
-            )
-        if unknown:
-            ex = examples([label(records[i], i) for i in unknown])
-            return Outcome(
-                Status.INSUFFICIENT_EVIDENCE,
-                Text(f"{len(unknown)} 名{noun.zh}缺少判定所需的日期：{ex.zh}", f"{len(unknown)} {noun.en} lack the dates needed to decide: {ex.en}"),
-                facts,
-                [(path + (i,), label(records[i], i)) for i in unknown[:EVIDENCE_CAP]],
-            )
-        return Outcome(
-            Status.PASS,
-            Text(f"全部 {total} 名{noun.zh}每年至少 {minimum} 次（按在职天数折算）" if prorate else f"全部 {total} 名{noun.zh}每年至少 {minimum} 次",
-                 f"all {total} {noun.en} reach {minimum} a year" + (" (pro-rated by days employed)" if prorate else "")),
-            facts,
-            [(path, f"{total} people checked")],
+            if not counted:  # not employed during the period: not judged at all
+                tally.total -= 1
+            elif shortfalls:
+                tally.fail(index, f"{label(person, index)} ({'; '.join(shortfalls)})")
+        facts = tally.facts()
+        del facts["passed_count"]
+        rule = "（按在职天数折算）" if prorate else ""
+        return tally.outcome(
+            args, path, facts, noun, measure="名",
+            failed=Text(f"次数不足（每年至少 {minimum} 次）", f"fall short of {minimum} a year"),
+            undecided=Text("缺少判定所需的日期", "lack the dates needed to decide"),
+            passed=Text(f"全部 {tally.total} 名{noun.zh}每年至少 {minimum} 次{rule}",
+                        f"all {tally.total} {noun.en} reach {minimum} a year" + (" (pro-rated by days employed)" if prorate else "")),
         )
 
     return run
