@@ -25,7 +25,7 @@ from typing import Any
 
 from checker.errors import CheckerError, Location, Problem
 from checker.inventory import Clause, Standard
-from checker.loading import Document, load_document
+from checker.loading import Document, display_path, load_document
 from checker.paths import render
 
 CONFIG_FILE = "ecs-check.yaml"
@@ -101,16 +101,9 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
         if found is None:
             return NO_CONFIG
         path = found
-    display = _display(path)
+    display = display_path(path)
     doc = load_document(path, display, CONFIG_LIMIT)
     return config_from_document(doc)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _problem(doc: Document, message: str, at: tuple[Any, ...], code: str = "ECS005") -> Problem:

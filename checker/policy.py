@@ -23,7 +23,7 @@ from checker.compiling import CompileEnv
 from checker.errors import CheckerError, Location, Problem
 from checker.findings import Text
 from checker.inventory import Inventory, shipped_inventory
-from checker.loading import Document, load_document
+from checker.loading import Document, display_path, load_document
 from checker.operators import Rule, compile_rule
 from checker.paths import JsonPath, render
 from checker.policy_checks import COMPILED_CHECKS, POLICY_CHECKS
@@ -240,11 +240,7 @@ def discover(root: Path) -> list[Path]:
     return files
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+_display = display_path
 
 
 def document_problems(doc: Document) -> list[Problem]:

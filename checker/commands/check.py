@@ -12,8 +12,9 @@ from checker.bundle import Limits, load_bundle
 from checker.engine import evaluate
 from checker.findings import exit_code, summarize
 from checker.output import write_atomic
-from checker.policy import default_roots, load_policy_set
+from checker.policy import load_policy_set
 from checker.reporters import renderer
+from checker.workspace import open_workspace
 
 
 def run(
@@ -23,12 +24,14 @@ def run(
     fmt: str = "text",
     output: Path | None = None,
     policy_dirs: Sequence[Path] = (),
+    config_file: Path | None = None,
     as_of: dt.date | None = None,
     options: dict[str, Any] | None = None,
     max_bundle_bytes: int = Limits().bundle_bytes,
     debug: bool = False,
 ) -> int:
-    policy_set = load_policy_set(default_roots() + list(policy_dirs), standards)
+    workspace = open_workspace(config_file, policy_dirs)
+    policy_set = load_policy_set(workspace.roots, standards, inventory=workspace.inventory)
     bundle = load_bundle(bundle_path, as_of, Limits(bundle_bytes=max_bundle_bytes), display=str(bundle_path))
     result = evaluate(policy_set, bundle, standards, debug=debug)
     text = renderer(fmt)(result, options or {})
