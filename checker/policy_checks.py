@@ -35,7 +35,7 @@ def _at(policy: Policy, code: str, message: str, path: tuple[Any, ...]) -> Probl
 
 def _close(word: str, choices: Sequence[str]) -> str:
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {found[0]!r}?" if found else ""
+    return f" (did you mean {found[0]!r}?)" if found else ""
 
 
 # ------------------------------------------------------------------ ECS107
@@ -46,8 +46,8 @@ def check_interpretations(policy: Policy, refs: References) -> Iterator[Problem]
         return
     for index, ref in enumerate(policy.interpretations):
         if ref not in refs.interpretations:
-            yield _at(policy, "ECS107", f"interpretation {ref} is not defined in any INTERPRETATIONS.yaml"
-                                        f"{_close(ref, sorted(refs.interpretations))}", ("interpretations", index))
+            yield _at(policy, "ECS107", f"interpretation {ref} is not defined in any INTERPRETATIONS.yaml of the policy roots",
+                      ("interpretations", index))
 
 
 # ------------------------------------------------------------------ ECS108
@@ -59,15 +59,15 @@ def check_inventory(policy: Policy, refs: References) -> Iterator[Problem]:
     if standard is None:
         known = sorted(inventory.standards)
         yield _at(policy, "ECS108",
-                  f"standard {policy.standard!r} is not in the clause inventory{_close(policy.standard, known)} "
-                  f"(known: {', '.join(known)}); a standard of your own must be declared under standards in ecs-check.yaml",
+                  f"standard {policy.standard!r} is not in the clause inventory{_close(policy.standard, known)}; "
+                  f"known: {', '.join(known)}; declare a standard of your own under standards in ecs-check.yaml",
                   ("standard",))
         return
     if inventory.clause(policy.standard, policy.clause) is None:
         clauses = sorted(standard.clauses or ())
         yield _at(policy, "ECS108",
-                  f"clause {policy.clause} is not in the inventory of {policy.standard}{_close(policy.clause, clauses)} "
-                  f"(see {standard.declared_in})", ("clause",))
+                  f"clause {policy.clause} is not in the inventory of {policy.standard}{_close(policy.clause, clauses)}; "
+                  f"see {standard.declared_in}", ("clause",))
 
 
 # ------------------------------------------------------------------ ECS109, ECS113
@@ -146,8 +146,8 @@ def _no_member(nodes: list[Mapping[str, Any]], walked: str, name: str) -> str:
     declared = sorted({key for node in nodes for key in node.get("properties", {})})
     if not declared:
         return f"{walked} declares no properties, so {name!r} is not described"
-    hint = _close(name, declared)
-    return f"{walked} declares no property {name!r}{hint} (it declares: {', '.join(declared)})"
+    hint = _close(name, declared) or f" (it declares: {', '.join(declared)})"
+    return f"{walked} declares no property {name!r}{hint}"
 
 
 def _walk_expr(expr: Any, nodes: list[Mapping[str, Any]], root: Mapping[str, Any]) -> list[Mapping[str, Any]]:
