@@ -93,6 +93,10 @@ def explain_all(doc: Document, errors: Sequence[Any], code: str, base: PathParts
     return sorted(found.values(), key=Problem.sort_key)
 
 
+_ARTICLES = {"string": "a string", "object": "a mapping", "array": "a list", "number": "a number",
+             "integer": "an integer", "boolean": "true or false"}
+
+
 def _suggest(word: str, choices: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -133,6 +137,10 @@ def _explain(error: Any, code: str, variant_code: VariantCode | None) -> list[tu
             if keys and isinstance(instance, Mapping):
                 both = [key for key in keys if key in instance]
                 return [(path, f"use exactly one of {', '.join(repr(k) for k in keys)}; found {', '.join(repr(k) for k in both)}", code)]
+        kinds = [branch.get("type") for branch in branches if isinstance(branch, Mapping)]
+        if not isinstance(instance, Mapping) and kinds and all(isinstance(k, str) for k in kinds):
+            hint = " (quote it to make it a string)" if isinstance(instance, (int, float)) and "string" in kinds else ""
+            return [(path, f"{instance!r} is not valid here: expected {' or '.join(_ARTICLES.get(k, k) for k in kinds)}{hint}", code)]
         import jsonschema
 
         best = jsonschema.exceptions.best_match([error])
