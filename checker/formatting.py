@@ -14,7 +14,10 @@
 Comments, quoting, flow or block style, block scalars and Chinese text are
 kept as written: the file goes through ruamel.yaml's round-trip mode, lines
 are never re-wrapped, and unicode is written as is (never `\\u` escapes).
-Full-line comments directly above a top-level key move with that key.
+A flow collection or a plain or quoted scalar that the author wrapped over
+several lines keeps its line breaks (only its indentation follows its new
+column). Full-line comments directly above a top-level key move with that
+key.
 
 Before anything is returned the result is parsed again and compared with the
 original data; a difference is a bug and nothing is written. Formatting a
@@ -26,6 +29,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from checker.errors import CheckerError
@@ -52,6 +56,69 @@ def _round_trip(text: str) -> str:
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class _Node:
+    kind: str  # "flow" (an outermost flow collection), "scalar" (plain or quoted, outside flow) or "other"
+    start: int
+    end: int
+    value: object
+
+
+def _nodes(text: str) -> list[_Node]:
+    """Every node of a YAML text in document order, with the character span it was written in."""
+    import yaml
+    from yaml import events
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    out: list[_Node] = []
+    open_at: list[tuple[int, int, bool]] = []  # (index in out, start, flow)
+    in_flow = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, (events.MappingStartEvent, events.SequenceStartEvent)):
+            flow = bool(event.flow_style)
+            open_at.append((len(out), event.start_mark.index, flow))
+            out.append(_Node("other", event.start_mark.index, event.start_mark.index, type(event).__name__))
+            in_flow += flow
+        elif isinstance(event, (events.MappingEndEvent, events.SequenceEndEvent)):
+            index, start, flow = open_at.pop()
+            in_flow -= flow
+            kind = "flow" if flow and not in_flow else "other"
+            out[index] = _Node(kind, start, event.end_mark.index, out[index].value)
+        elif isinstance(event, events.ScalarEvent):
+            kind = "scalar" if not in_flow and event.style in (None, "", "'", '"') else "other"
+            out.append(_Node(kind, event.start_mark.index, event.end_mark.index, (event.style or "", event.value)))
+    return out
+
+
+def _keep_wrapping(original: str, formatted: str) -> str:
+    """Put back the author's line breaks inside flow collections and multi-line scalars."""
+    before, after = _nodes(original), _nodes(formatted)
+    if len(before) != len(after) or any(a.kind != b.kind or (a.kind == "scalar" and a.value[1] != b.value[1])
+                                        for a, b in zip(before, after, strict=True)):
+        return formatted  # not the same shape: keep ruamel's layout rather than guess
+    out = formatted
+    for old, new in reversed(list(zip(before, after, strict=True))):
+        if old.kind == "other":
+            continue
+        written = original[old.start:old.end]
+        if "\n" not in written:
+            continue
+        old_col = old.start - (original.rfind("\n", 0, old.start) + 1)
+        line_start = out.rfind("\n", 0, new.start) + 1
+        new_col = new.start - line_start
+        floor = len(out[line_start:]) - len(out[line_start:].lstrip(" ")) + 1
+        first, *rest = written.split("\n")
+        moved = [first]
+        for line in rest:
+            if not line.strip():
+                moved.append(line)
+                continue
+            lead = len(line) - len(line.lstrip(" "))
+            moved.append(" " * max(lead + new_col - old_col, floor) + line.lstrip(" "))
+        out = out[:new.start] + "\n".join(moved) + out[new.end:]
+    return out
 
 
 def _is_loose(line: str) -> bool:
@@ -123,10 +190,13 @@ def format_text(text: str, display: str, order: Sequence[str], schema_ref: str |
                 modeline: bool = False) -> str:
     """The canonical form of a YAML document; raises CheckerError when it is not valid data."""
     original, _ = parse_yaml(text, display)
-    formatted = _reorder(_round_trip(text), display, order)
+    formatted = _reorder(_keep_wrapping(text, _round_trip(text)), display, order)
     if modeline:
         formatted = _modeline(formatted, schema_ref)
-    again, _ = parse_yaml(formatted, display)
+    try:
+        again, _ = parse_yaml(formatted, display)
+    except CheckerError:
+        again = None
     if again != original:
         raise CheckerError.at("ECS901", "formatting would change the data; the file is left as it is "
                                         "(please report this as a bug)", display)

@@ -152,3 +152,30 @@ def test_a_file_that_is_not_valid_yaml_is_reported_and_left_alone(policy_tree, e
 def test_the_shipped_policies_are_formatted(in_repo, ecs):
     result = ecs("fmt", "--check", "policies")
     assert result.code == 0, result.out
+
+
+def test_author_wrapping_is_kept_and_follows_the_new_indentation():
+    text = (
+        "expect:\n    status: pass\n"
+        "bundle:\n    complaints:\n"
+        "    - {id: C-1, category: service,\n"
+        "       received_at: \"2025-03-01T10:00:00+08:00\"}\n"
+        "    - id: C-2\n"
+        "      note: a plain scalar that\n"
+        "        the author wrapped\n"
+        "description: x\n"
+    )
+    expected = (
+        "description: x\n"
+        "bundle:\n  complaints:\n"
+        "    - {id: C-1, category: service,\n"
+        "       received_at: \"2025-03-01T10:00:00+08:00\"}\n"
+        "    - id: C-2\n"
+        "      note: a plain scalar that\n"
+        "        the author wrapped\n"
+        "expect:\n  status: pass\n"
+    )
+    from checker.formatting import CASE_ORDER
+
+    assert format_text(text, "x.yaml", CASE_ORDER) == expected
+    assert format_text(expected, "x.yaml", CASE_ORDER) == expected
