@@ -12,12 +12,12 @@
    policy root, moved to the top when it is elsewhere in the header).
 
 Comments, quoting, flow or block style, block scalars and Chinese text are
-kept as written: the file goes through ruamel.yaml's round-trip mode, lines
-are never re-wrapped, and unicode is written as is (never `\\u` escapes).
-A flow collection or a plain or quoted scalar that the author wrapped over
-several lines keeps its line breaks (only its indentation follows its new
-column). Full-line comments directly above a top-level key move with that
-key.
+kept as written: the file goes through ruamel.yaml's round-trip mode for its
+block layout, and every plain or quoted scalar and every flow collection is
+then put back exactly as the author wrote it (line breaks, spacing, number
+spelling; continuation lines follow the node's new column). Lines are never
+re-wrapped and nothing is turned into `\\u` escapes. Full-line comments
+directly above a top-level key move with that key.
 
 Before anything is returned the result is parsed again and compared with the
 original data; a difference is a bug and nothing is written. Formatting a
@@ -92,18 +92,23 @@ def _nodes(text: str) -> list[_Node]:
     return out
 
 
-def _keep_wrapping(original: str, formatted: str) -> str:
-    """Put back the author's line breaks inside flow collections and multi-line scalars."""
+def _restore_written(original: str, formatted: str) -> str:
+    """Put back every scalar and flow collection exactly as the author wrote it.
+
+    ruamel.yaml decides the block layout; the text of each plain or quoted
+    scalar and of each flow collection is the author's (line breaks, spacing,
+    number spelling), with continuation lines moved by as many columns as the
+    node's start moved.
+    """
     before, after = _nodes(original), _nodes(formatted)
-    if len(before) != len(after) or any(a.kind != b.kind or (a.kind == "scalar" and a.value[1] != b.value[1])
-                                        for a, b in zip(before, after, strict=True)):
+    if len(before) != len(after) or any(a.kind != b.kind for a, b in zip(before, after, strict=True)):
         return formatted  # not the same shape: keep ruamel's layout rather than guess
     out = formatted
     for old, new in reversed(list(zip(before, after, strict=True))):
         if old.kind == "other":
             continue
         written = original[old.start:old.end]
-        if "\n" not in written:
+        if written == out[new.start:new.end]:
             continue
         old_col = old.start - (original.rfind("\n", 0, old.start) + 1)
         line_start = out.rfind("\n", 0, new.start) + 1
@@ -117,7 +122,10 @@ def _keep_wrapping(original: str, formatted: str) -> str:
                 continue
             lead = len(line) - len(line.lstrip(" "))
             moved.append(" " * max(lead + new_col - old_col, floor) + line.lstrip(" "))
-        out = out[:new.start] + "\n".join(moved) + out[new.end:]
+        text = "\n".join(moved)
+        if new.start == new.end and out[new.start - 1:new.start] in (":", "-"):
+            text = " " + text  # ruamel wrote an empty value where the author wrote null or ~
+        out = out[:new.start] + text + out[new.end:]
     return out
 
 
@@ -134,9 +142,12 @@ def _reorder(text: str, display: str, order: Sequence[str]) -> str:
     starts = []
     for key in data:
         position = source_map.locate((key,))
-        assert position is not None
+        if position is None or position[1] != 1:
+            return text  # a top-level flow mapping, or keys not in column 1: no block layout to reorder
         starts.append((position[0] - 1, key))
     starts.sort()
+    if len({line for line, _ in starts}) != len(starts):
+        return text
     header = lines[: starts[0][0]]
     blocks: dict[str, list[str]] = {}
     carried: list[str] = []
@@ -190,7 +201,7 @@ def format_text(text: str, display: str, order: Sequence[str], schema_ref: str |
                 modeline: bool = False) -> str:
     """The canonical form of a YAML document; raises CheckerError when it is not valid data."""
     original, _ = parse_yaml(text, display)
-    formatted = _reorder(_keep_wrapping(text, _round_trip(text)), display, order)
+    formatted = _reorder(_restore_written(text, _round_trip(text)), display, order)
     if modeline:
         formatted = _modeline(formatted, schema_ref)
     try:

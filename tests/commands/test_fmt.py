@@ -79,11 +79,11 @@ def test_formatting_is_idempotent():
     assert format_text(once, "x.yaml", POLICY_ORDER) == once
 
 
-def test_chinese_is_never_escaped():
-    text = 'title: {zh: "\\u4f1a\\u8bdd\\u4e2d", en: x}\nid: a/b\n'
+def test_chinese_and_numbers_stay_as_written():
+    text = 'title:\n    zh: "会话中：\\u4e2d"\n    en: x\nid: a/b\nparameters: {limit: {default: 6.71440043418932e-195}}\n'
     formatted = format_text(text, "x.yaml", POLICY_ORDER)
-    assert "\\u" not in formatted
-    assert formatted == 'id: a/b\ntitle: {zh: "会话中", en: x}\n'
+    assert formatted == ('id: a/b\ntitle:\n  zh: "会话中：\\u4e2d"\n  en: x\n'
+                         'parameters: {limit: {default: 6.71440043418932e-195}}\n')
 
 
 def test_unknown_keys_keep_their_order_after_known_ones():
