@@ -22,9 +22,9 @@ from pathlib import Path
 from checker.config import CONFIG_FILE, Config
 from checker.errors import CheckerError
 from checker.policy import INTERPRETATIONS_FILE, NOT_POLICIES, discover
+from checker.workspace import YAML_SUFFIXES
 
 POLICY, CASE, INTERPRETATIONS, OTHER = "policy", "case", "interpretations", "other"
-YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_DIR = Path("policies")
 
 

@@ -13,7 +13,10 @@ from pathlib import Path
 
 from checker.config import Config, load_config
 from checker.inventory import Inventory, shipped_inventory
-from checker.policy import default_roots, unique_roots
+from checker.loading import display_path
+from checker.policy import LoadedPolicies, Override, PolicyFile, default_roots, unique_roots
+
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,29 @@ class Workspace:
             if known.resolve() == resolved:
                 return index
         raise KeyError(root)
+
+    def overrides(self, loaded: LoadedPolicies) -> list[Override]:
+        """Every loaded id that another root also defines, and which file wins (the one in the later root).
+
+        Other roots are looked up by path only (a policy's id is its path), so
+        linting one file does not load every policy of every root.
+        """
+        found = {(o.policy_id, o.replaced): o for o in loaded.overrides}
+        for policy_id in sorted(loaded.policies):
+            holders = []
+            for index, root in enumerate(self.roots):
+                for suffix in YAML_SUFFIXES:
+                    candidate = root / f"{policy_id}{suffix}"
+                    if candidate.is_file():
+                        holders.append(PolicyFile(candidate, root, index))
+                        break
+            if len(holders) < 2:
+                continue
+            winner = holders[-1]
+            for other in holders[:-1]:
+                found.setdefault((policy_id, other.source), Override(
+                    policy_id, winner.source, other.source, display_path(winner.path), display_path(other.path)))
+        return sorted(found.values(), key=lambda o: (o.policy_id, o.replaced))
 
 
 def open_workspace(config_file: Path | None = None, policy_dirs: Sequence[Path] = ()) -> Workspace:

@@ -16,9 +16,8 @@ from typing import Any
 
 from checker import __version__
 from checker.errors import Problem
-from checker.loading import display_path
-from checker.policy import LoadedPolicies, Override, PolicyFile, load_policies, read_references
-from checker.targets import INTERPRETATIONS, POLICY, YAML_SUFFIXES, Target, default_paths, expand
+from checker.policy import Override, PolicyFile, load_policies, read_references
+from checker.targets import INTERPRETATIONS, POLICY, Target, default_paths, expand
 from checker.workspace import Workspace, open_workspace
 
 
@@ -41,27 +40,7 @@ def lint(targets: Sequence[Target], workspace: Workspace) -> LintResult:
     problems.extend(loaded.problems)
     checked = [str(t.path) for t in targets if t.kind in (POLICY, INTERPRETATIONS)]
     return LintResult(tuple(checked), tuple(sorted(set(problems), key=Problem.sort_key)),
-                      tuple(_overrides(loaded, workspace)))
-
-
-def _overrides(loaded: LoadedPolicies, workspace: Workspace) -> list[Override]:
-    """Every id the linted files share with another root, and which file wins (the later root)."""
-    found = {(o.policy_id, o.replaced): o for o in loaded.overrides}
-    for policy_id in sorted(loaded.policies):
-        holders = []
-        for index, root in enumerate(workspace.roots):
-            for suffix in YAML_SUFFIXES:
-                candidate = root / f"{policy_id}{suffix}"
-                if candidate.is_file():
-                    holders.append(PolicyFile(candidate, root, index))
-                    break
-        if len(holders) < 2:
-            continue
-        winner = holders[-1]
-        for other in holders[:-1]:
-            found.setdefault((policy_id, other.source), Override(
-                policy_id, winner.source, other.source, display_path(winner.path), display_path(other.path)))
-    return sorted(found.values(), key=lambda o: (o.policy_id, o.replaced))
+                      tuple(workspace.overrides(loaded)))
 
 
 def render_text(result: LintResult) -> str:

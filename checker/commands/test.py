@@ -91,6 +91,8 @@ def run(paths: Sequence[Path] = (), *, policy_dirs: Sequence[Path] = (), config_
                 out.write(f"{location}: FAIL {compiled.policy.id}: {message}\n")
     for line in untested:
         out.write(line + "\n")
+    for override in workspace.overrides(loaded):
+        out.write(f"{override.winner_file}: note: policy {override.policy_id} overrides {override.replaced_file}\n")
     for problem in sorted(set(problems), key=lambda p: p.sort_key()):
         out.write(problem.render() + "\n")
     summary = f"{passed} passed, {failed} failed"
