@@ -240,9 +240,6 @@ def discover(root: Path) -> list[Path]:
     return files
 
 
-_display = display_path
-
-
 def document_problems(doc: Document) -> list[Problem]:
     """Schema problems of a parsed policy file (empty when it is a valid policy document)."""
     if not isinstance(doc.data, dict):
@@ -360,7 +357,7 @@ def load_interpretations(roots: Sequence[Path]) -> tuple[dict[str, Interpretatio
         path = root / INTERPRETATIONS_FILE
         if not path.is_file():
             continue
-        doc = load_document(path, _display(path), POLICY_LIMIT)
+        doc = load_document(path, display_path(path), POLICY_LIMIT)
         digests.append(doc.sha256)
         entries = doc.data.get("interpretations") if isinstance(doc.data, dict) else None
         if not isinstance(entries, list):
@@ -417,7 +414,7 @@ def load_policy_file(file: PolicyFile, refs: References, params: Mapping[str, An
     checks of `checker.policy_checks` and compilation all report.
     """
     try:
-        doc = load_document(file.path, _display(file.path), POLICY_LIMIT)
+        doc = load_document(file.path, display_path(file.path), POLICY_LIMIT)
     except CheckerError as err:
         return LoadedPolicy(file, None, None, err.problems)
     problems = document_problems(doc)

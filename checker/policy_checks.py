@@ -106,6 +106,10 @@ class _Outside(Exception):
     """A JSONPath step the evidence schema does not describe."""
 
 
+class _Open(Exception):
+    """The walk reached a schema that allows anything (`true`, or a `$ref` outside the policy): nothing more to check."""
+
+
 def check_evidence_paths(compiled: CompiledPolicy) -> Iterator[Problem]:
     policy = compiled.policy
     root = policy.evidence.get("schema")
@@ -118,6 +122,8 @@ def check_evidence_paths(compiled: CompiledPolicy) -> Iterator[Problem]:
         seen.add((path.text, at))
         try:
             _walk_path(path, root)
+        except _Open:
+            continue
         except _Outside as why:
             yield _at(policy, "ECS111", f"JSONPath {path.text} points outside evidence.schema: {why}", at)
 
@@ -227,12 +233,17 @@ def _resolve(ref: str, root: Mapping[str, Any]) -> Any:
 
 def _expand(node: Any, root: Mapping[str, Any], seen: frozenset[str] = frozenset()) -> list[Mapping[str, Any]]:
     """A schema and everything it also is: its $ref target and its allOf/anyOf/oneOf/then/else branches."""
+    if node is True:
+        raise _Open()
     if not isinstance(node, Mapping):
         return []
     out = [node]
     ref = node.get("$ref")
     if isinstance(ref, str) and ref not in seen:
-        out += _expand(_resolve(ref, root), root, seen | {ref})
+        target = _resolve(ref, root)
+        if target is None:
+            raise _Open()
+        out += _expand(target, root, seen | {ref})
     for key in ("allOf", "anyOf", "oneOf"):
         for branch in node.get(key, ()) if isinstance(node.get(key), list) else ():
             out += _expand(branch, root, seen)

@@ -17,7 +17,7 @@ from pathlib import Path
 from checker.errors import CheckerError
 from checker.loading import display_path
 from checker.policy import CompiledPolicy, PolicyFile, load_policies, read_references
-from checker.targets import CASE, POLICY, Target, default_paths, expand
+from checker.targets import POLICY, Target, default_paths, expand
 from checker.workspace import Workspace, open_workspace
 
 
@@ -30,24 +30,21 @@ class Selection:
 
 
 def select(targets: Sequence[Target], workspace: Workspace) -> list[Selection]:
-    chosen: dict[Path, set[Path] | None] = {}
-    roots: dict[Path, Path] = {}
+    """Each policy named (all its cases) or whose case files were named (those cases only)."""
+    chosen: dict[Path, tuple[PolicyFile, frozenset[Path] | None]] = {}
     for target in targets:
         policy_path = target.policy_path
         if policy_path is None or target.root is None:
             continue
         key = policy_path.resolve()
-        roots[key] = target.root
+        file = PolicyFile(policy_path, target.root, workspace.root_index(target.root))
+        _, cases = chosen.get(key, (file, frozenset()))
         if target.kind == POLICY:
-            chosen[key] = None
-        elif target.kind == CASE and chosen.get(key, set()) is not None:
-            chosen.setdefault(key, set()).add(target.path)  # type: ignore[union-attr]
-    selections = []
-    for key, cases in chosen.items():
-        root = roots[key]
-        policy_path = next(t.policy_path for t in targets if t.policy_path is not None and t.policy_path.resolve() == key)
-        selections.append(Selection(PolicyFile(policy_path, root, workspace.root_index(root)),
-                                    None if cases is None else tuple(sorted(cases))))
+            cases = None
+        elif cases is not None:
+            cases = cases | {target.path}
+        chosen[key] = (file, cases)
+    selections = [Selection(file, None if cases is None else tuple(sorted(cases))) for file, cases in chosen.values()]
     return sorted(selections, key=lambda s: str(s.policy.path))
 
 
