@@ -44,6 +44,6 @@ def run(*, standards: Sequence[str] = ("all",), fmt: str = "text", policy_dirs: 
         items = f" [{' '.join(i.item for i in p.items)}]" if p.items else ""
         sys.stdout.write(f"{p.id:<34} {p.obligation:<11} {p.applies_to:<10} {p.verification:<12} {p.title.zh} / {p.title.en}{items}\n")
     for override in policy_set.overrides:
-        sys.stdout.write(f"override: {override.policy_id} from {override.winner_file} (replaces {override.replaced_file})\n")
+        sys.stdout.write(f"override: policy {override.policy_id} from {override.winner_file} (replaces {override.replaced_file})\n")
     sys.stdout.write(f"{len(ordered)} policies, policy set sha256 {policy_set.sha256}\n")
     return 0
