@@ -70,8 +70,13 @@ def parse_items(text: str) -> tuple[str, ...]:
 
 
 def covers(item: str, wanted: str) -> bool:
-    """Whether a policy item covers an inventory item: the same item, or its parent (`a)` covers `a) 1)`)."""
-    return wanted == item or wanted.startswith(item + " ")
+    """Whether a policy item covers an inventory item.
+
+    The same item does; so does its parent (`a)` covers `a) 1)`), and so does
+    one of its sub-items (a policy that splits `e)` into `e) 1)` and `e) 2)`
+    has chosen how to check `e)`).
+    """
+    return wanted == item or wanted.startswith(item + " ") or item.startswith(wanted + " ")
 
 
 def read_inventory(path: Path, display: str | None = None) -> dict[str, Standard]:

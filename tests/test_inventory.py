@@ -47,5 +47,5 @@ def test_nested_items_and_coverage():
     clause = shipped_inventory().clause("NJ-ECCS", "5.4.3.3")
     assert clause is not None
     assert clause.items == ("a) 1)", "a) 2)", "a) 3)", "a) 4)", "b) 1)", "b) 2)")
-    assert covers("a)", "a) 3)") and covers("a) 3)", "a) 3)")
-    assert not covers("a) 3)", "a)") and not covers("a)", "ab)")
+    assert covers("a)", "a) 3)") and covers("a) 3)", "a) 3)") and covers("e) 1)", "e)")
+    assert not covers("a) 3)", "a) 4)") and not covers("a)", "ab)") and not covers("b)", "a)")
