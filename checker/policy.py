@@ -184,6 +184,7 @@ class LoadedPolicies:
     policies: Mapping[str, LoadedPolicy]
     overrides: tuple[Override, ...]
     problems: tuple[Problem, ...]
+    files: tuple[LoadedPolicy, ...] = ()  # every file loaded, in order, winners and overridden alike
 
 
 @dataclass(frozen=True)
@@ -444,8 +445,10 @@ def load_policies(files: Sequence[PolicyFile], refs: References,
     chosen: dict[str, LoadedPolicy] = {}
     override_log: list[Override] = []
     problems: list[Problem] = []
+    every: list[LoadedPolicy] = []
     for file in files:
         loaded = load_policy_file(file, refs, (params or {}).get(file.expected_id))
+        every.append(loaded)
         problems.extend(loaded.problems)
         policy = loaded.policy
         if policy is None or policy.id != file.expected_id:
@@ -460,7 +463,7 @@ def load_policies(files: Sequence[PolicyFile], refs: References,
                 continue
             override_log.append(Override(policy.id, policy.source, previous.policy.source, policy.file, previous.policy.file))
         chosen[policy.id] = loaded
-    return LoadedPolicies(chosen, tuple(override_log), tuple(sorted(problems, key=Problem.sort_key)))
+    return LoadedPolicies(chosen, tuple(override_log), tuple(sorted(problems, key=Problem.sort_key)), tuple(every))
 
 
 def root_files(roots: Sequence[Path]) -> list[PolicyFile]:

@@ -61,9 +61,9 @@ def run(paths: Sequence[Path] = (), *, policy_dirs: Sequence[Path] = (), config_
     out = sys.stdout
     passed = failed = 0
     untested: list[str] = []
+    by_file = {entry.file.path.resolve(): entry for entry in loaded.files}
     for selection in selections:
-        entry = loaded.policies.get(selection.policy.expected_id)
-        compiled: CompiledPolicy | None = entry.compiled if entry is not None and entry.file == selection.policy else None
+        compiled: CompiledPolicy | None = by_file[selection.policy.path.resolve()].compiled
         if compiled is None:
             continue  # its problems are listed below
         files = list(selection.cases) if selection.cases is not None else case_files(compiled)

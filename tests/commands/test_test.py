@@ -123,3 +123,11 @@ def test_the_shipped_policies_pass_their_cases(in_repo, ecs):
     result = ecs("test", "policies")
     assert result.code == 0, result.out
     assert result.lines[-1].endswith("passed, 0 failed")
+
+
+def test_a_policy_and_its_override_are_both_tested(root, ecs):
+    """Each file is tested with its own cases, even when another root overrides its id."""
+
+    result = ecs("test", "company", str(REPO / "policies" / "db33-t-2039-2017" / "7.5.1.2.yaml"))
+    assert result.code == 0, result.out
+    assert result.lines[-1] == "4 passed, 0 failed"
