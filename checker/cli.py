@@ -36,6 +36,24 @@ class IsoDate(click.ParamType):
 
 DATE = IsoDate()
 
+POLICY_DIR_HELP = ("Policy directory that adds to or overrides the shipped policies by id (later wins); "
+                   "after those listed in ecs-check.yaml. Repeatable.")
+
+
+def policies_option(fn: Any) -> Any:
+    return click.option("--policies", "policy_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+                        metavar="DIR", help=POLICY_DIR_HELP)(fn)
+
+
+def config_option(fn: Any) -> Any:
+    return click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+                        help="Configuration file (default: ecs-check.yaml in this directory or the nearest parent "
+                             "within the git repository).")(fn)
+
+
+def paths_argument(fn: Any) -> Any:
+    return click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(fn)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="ecs-check", message="%(prog)s %(version)s")
@@ -90,8 +108,8 @@ def _format_names() -> list[str]:
 @click.option("--output", "-o", "output_specs", multiple=True, type=OUTPUT,
               help="Write a report to a file, atomically: FORMAT=PATH (e.g. sarif=out.sarif), or PATH in the "
                    "--format format. Repeatable; one evaluation renders every output, and if one fails none is written.")
-@click.option("--policies", "policy_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              metavar="DIR", help="Extra policy directory; adds or overrides shipped policies by id. Repeatable.")
+@policies_option
+@config_option
 @click.option("--no-shipped-policies", "no_shipped", is_flag=True,
               help="Use only the --policies directories, not the shipped policies.")
 @click.option("--as-of", type=DATE, help="Evaluation date (default: the bundle's as_of, else its period end).")
@@ -103,7 +121,7 @@ def _format_names() -> list[str]:
               help="Refuse bundle files larger than this, before parsing.")
 @click.pass_context
 def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str,
-          output_specs: tuple[tuple[str | None, Path], ...], policy_dirs: tuple[Path, ...], no_shipped: bool,
+          output_specs: tuple[tuple[str | None, Path], ...], policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool,
           as_of: dt.date | None, lang: str, sarif_all: bool, color: bool | None, max_bundle_bytes: int) -> int:
     """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause.
 
@@ -122,7 +140,7 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
         color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     return command.run(
         bundle, standards=standards, fmt=fmt, output=output, outputs=outputs, policy_dirs=policy_dirs,
-        shipped_policies=not no_shipped, as_of=as_of,
+        config_file=config_file, shipped_policies=not no_shipped, as_of=as_of,
         options={"lang": lang, "color": color, "sarif_all": sarif_all},
         max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"],
     )
@@ -132,13 +150,69 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
 @click.option("--standard", "standards", multiple=True, default=("all",), show_default=True, metavar="ID",
               help="Only this standard. Repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--policies", "policy_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              metavar="DIR", help="Extra policy directory. Repeatable.")
-def policies(standards: tuple[str, ...], fmt: str, policy_dirs: tuple[Path, ...]) -> int:
+@policies_option
+@config_option
+def policies(standards: tuple[str, ...], fmt: str, policy_dirs: tuple[Path, ...], config_file: Path | None) -> int:
     """List the policies: id, clause, obligation, scope and how each is verified."""
     from checker.commands import policies as command
 
-    return command.run(standards=standards, fmt=fmt, policy_dirs=policy_dirs)
+    return command.run(standards=standards, fmt=fmt, policy_dirs=policy_dirs, config_file=config_file)
+
+
+@cli.command()
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@policies_option
+@config_option
+def lint(paths: tuple[Path, ...], fmt: str, policy_dirs: tuple[Path, ...], config_file: Path | None) -> int:
+    """Validate policy files: schema, ids, clause inventory, JSONPaths, parameters, interpretations, items.
+
+    \b
+    PATH is a policy file, a policy root, a standard directory or an
+    INTERPRETATIONS.yaml (default: the directories in ecs-check.yaml and
+    --policies, else ./policies). Prints FILE:LINE:COL: CODE message per
+    problem. Exit codes: 0 clean, 1 problems found, 2 bad usage.
+    """
+    from checker.commands import lint as command
+
+    return command.run(paths, fmt=fmt, policy_dirs=policy_dirs, config_file=config_file)
+
+
+@cli.command()
+@paths_argument
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list the files that would change and exit 1 if there are any.")
+@config_option
+def fmt(paths: tuple[Path, ...], check_only: bool, config_file: Path | None) -> int:
+    """Rewrite policy and test case files in canonical key order and indentation.
+
+    \b
+    Comments, quoting and Chinese text are kept as written. Formatting is
+    idempotent. Exit codes: 0 nothing (left) to change, 1 files would
+    change (--check), 2 bad usage or a file that is not valid YAML.
+    """
+    from checker.commands import fmt as command
+
+    return command.run(paths, check=check_only, config_file=config_file)
+
+
+@cli.command(name="test")
+@paths_argument
+@policies_option
+@config_option
+def test_command(paths: tuple[Path, ...], policy_dirs: tuple[Path, ...], config_file: Path | None) -> int:
+    """Run the policies' test cases (the fixtures beside each policy).
+
+    \b
+    PATH is a policy, a case file, a policy root or a standard directory
+    (default as for lint). Prints PASS or FAIL per case and a summary.
+    Exit codes: 0 all passed, 1 a case failed or no case was found,
+    2 bad usage or a policy that is not valid.
+    """
+    from checker.commands import test as command
+
+    return command.run(paths, policy_dirs=policy_dirs, config_file=config_file)
 
 
 @cli.command()

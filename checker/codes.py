@@ -11,6 +11,7 @@ CODES: dict[str, str] = {
     "ECS002": "file or directory not found or not readable",
     "ECS003": "input larger than the configured limit",
     "ECS004": "output file cannot be written",
+    "ECS005": "configuration file (ecs-check.yaml) is invalid",
     "ECS101": "policy does not match schemas/policy.schema.json",
     "ECS102": "two policies share one id",
     "ECS103": "policy id does not match its path under the policy root",
@@ -23,6 +24,8 @@ CODES: dict[str, str] = {
     "ECS110": "parameter value has the wrong type or is out of range",
     "ECS111": "JSONPath points outside the policy's evidence schema",
     "ECS112": "message template uses an unknown placeholder",
+    "ECS113": "a lettered item appears more than once in check.items",
+    "ECS114": "policy test case file is invalid",
     "ECS201": "file is not UTF-8 text",
     "ECS202": "file contains a NUL byte",
     "ECS203": "YAML syntax error",
@@ -43,3 +46,16 @@ CODES: dict[str, str] = {
     "ECS306": "two records in one list share an id",
     "ECS901": "internal error",
 }
+
+
+def markdown_table() -> str:
+    """The README's table of codes, generated from `CODES` (a test keeps the two equal)."""
+    lines = ["| code | meaning |", "|---|---|"]
+    lines += [f"| `{code}` | {meaning} |" for code, meaning in sorted(CODES.items())]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    sys.stdout.write(markdown_table())

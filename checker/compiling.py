@@ -19,7 +19,7 @@ class CompileEnv:
     document: Document | None
     params: Mapping[str, Any]
     used_params: set[str] = field(default_factory=set)
-    paths: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    paths: list[tuple[JsonPath, tuple[Any, ...]]] = field(default_factory=list)
 
     def error(self, code: str, message: str, at: tuple[Any, ...]) -> CheckerError:
         file = self.document.display if self.document else self.policy_id
@@ -38,5 +38,5 @@ class CompileEnv:
             compiled = compile_path(text)
         except PathSyntaxError as err:
             raise self.error("ECS105", f"JSONPath {text!r} does not parse: {err}", at) from None
-        self.paths.append((compiled.text, at))
+        self.paths.append((compiled, at))
         return compiled

@@ -546,6 +546,14 @@ def parse_json(text: str, display: str) -> tuple[Any, JsonSourceMap]:
 # --------------------------------------------------------------------------- files
 
 
+def display_path(path: Path) -> str:
+    """How messages name a file: relative to the current directory when under it, else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def load_document(path: Path, display: str | None = None, limit: int = DEFAULT_LIMIT) -> Document:
     """Read, decode and parse one YAML or JSON file (chosen by extension)."""
     display = display or str(path)

@@ -16,18 +16,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from checker.compiling import CompileEnv
 from checker.errors import CheckerError, Location, Problem
 from checker.findings import Text
-from checker.loading import Document, load_document
+from checker.inventory import Inventory, shipped_inventory
+from checker.loading import Document, display_path, load_document
 from checker.operators import Rule, compile_rule
-from checker.paths import render
+from checker.paths import JsonPath, render
+from checker.policy_checks import COMPILED_CHECKS, POLICY_CHECKS
 from checker.predicates import BoundPred, compile_predicate
 from checker.resources import shipped
+from checker.schema_check import SchemaCheck, meta_problems
 
 POLICY_LIMIT = 1024 * 1024
 NOT_POLICIES = frozenset({"scoring.yaml", "scoring.yml"})
@@ -128,13 +130,61 @@ class CompiledPolicy:
     applies_if: BoundPred | None
     used_params: frozenset[str]
     paths: tuple[str, ...]
+    path_refs: tuple[tuple[JsonPath, tuple[Any, ...]], ...] = ()  # every JSONPath compiled, with where it is written
 
 
 @dataclass(frozen=True)
 class Override:
+    """A policy id defined in two roots: the later root's file wins."""
+
     policy_id: str
-    winner: str
+    winner: str  # stable source names ("<root name>/<standard dir>/<file>")
     replaced: str
+    winner_file: str = ""  # the files as displayed to the user
+    replaced_file: str = ""
+
+
+@dataclass(frozen=True)
+class References:
+    """What a policy may cite beyond its own file."""
+
+    interpretations: Mapping[str, Interpretation] | None  # None: the interpretations could not be read
+    inventory: Inventory
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    """A policy file and the root it belongs to (its id is its path under the root)."""
+
+    path: Path
+    root: Path
+    root_index: int = 0
+
+    @property
+    def expected_id(self) -> str:
+        return self.path.relative_to(self.root).with_suffix("").as_posix()
+
+    @property
+    def source(self) -> str:
+        return f"{self.root.resolve().name}/{self.path.relative_to(self.root).as_posix()}"
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    file: PolicyFile
+    policy: Policy | None  # None when the file is not even a valid policy document
+    compiled: CompiledPolicy | None  # None when anything is wrong with it
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class LoadedPolicies:
+    """Policies by id (the winner of each id), every override, every problem."""
+
+    policies: Mapping[str, LoadedPolicy]
+    overrides: tuple[Override, ...]
+    problems: tuple[Problem, ...]
+    files: tuple[LoadedPolicy, ...] = ()  # every file loaded, in order, winners and overridden alike
 
 
 @dataclass(frozen=True)
@@ -152,32 +202,27 @@ class PolicySet:
 # ------------------------------------------------------------------ schema validation
 
 
-@lru_cache(maxsize=1)
-def _policy_validator() -> Any:
-    import jsonschema
-
+def _build_schema() -> Mapping[str, Any]:
     from checker.policy_schema import build
 
-    return jsonschema.Draft202012Validator(build())
+    return build()
+
+
+_POLICY_SCHEMA = SchemaCheck(_build_schema)
+
+
+def _operator_code(keys: frozenset[str]) -> tuple[str, str] | None:
+    """A rule that names no known operator is an operator problem (ECS104), not a generic schema one."""
+    from checker.operators import OPERATORS
+
+    return ("ECS104", "operator") if keys and keys <= set(OPERATORS) else None
 
 
 def _schema_problems(doc: Document) -> list[Problem]:
-    import jsonschema
-
-    validator = _policy_validator()
-    problems = []
-    for error in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
-        best = jsonschema.exceptions.best_match([error]) if not error.context else jsonschema.exceptions.best_match(error.context)
-        path = tuple(best.absolute_path)
-        line, col = doc.locate(path) or (None, None)
-        problems.append(Problem("ECS101", best.message, Location(doc.display, line, col, render(path))))
+    problems = _POLICY_SCHEMA.problems(doc, doc.data, "ECS101", variant_code=_operator_code)
     if not problems and isinstance(doc.data.get("evidence", {}).get("schema"), dict):
-        meta = jsonschema.Draft202012Validator.META_SCHEMA
-        for error in jsonschema.Draft202012Validator(meta).iter_errors(doc.data["evidence"]["schema"]):
-            path = ("evidence", "schema") + tuple(error.absolute_path)
-            line, col = doc.locate(path) or (None, None)
-            problems.append(Problem("ECS101", f"evidence schema is not valid JSON Schema: {error.message}",
-                                    Location(doc.display, line, col, render(path))))
+        problems = meta_problems(doc, doc.data["evidence"]["schema"], "ECS101", ("evidence", "schema"),
+                                 "evidence schema is not valid JSON Schema: ")
     return problems
 
 
@@ -196,24 +241,33 @@ def discover(root: Path) -> list[Path]:
     return files
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+def document_problems(doc: Document) -> list[Problem]:
+    """Schema problems of a parsed policy file (empty when it is a valid policy document)."""
+    if not isinstance(doc.data, dict):
+        return [Problem("ECS212", "a policy file holds a mapping", Location(doc.display, 1, 1))]
+    return _schema_problems(doc)
+
+
+def _id_problem(doc: Document, expected_id: str) -> Problem | None:
+    if doc.data["id"] == expected_id:
+        return None
+    line, col = doc.locate(("id",)) or (None, None)
+    return Problem("ECS103", f"id {doc.data['id']!r} does not match its path; expected {expected_id!r}",
+                   Location(doc.display, line, col, "$.id"))
 
 
 def policy_from_document(doc: Document, expected_id: str | None, source: str | None = None) -> Policy:
-    problems = _schema_problems(doc) if isinstance(doc.data, dict) else [
-        Problem("ECS212", "a policy file holds a mapping", Location(doc.display, 1, 1))
-    ]
+    """The policy in a document; raises CheckerError when it does not match the schema or its path."""
+    problems = document_problems(doc)
+    if not problems and expected_id is not None:
+        problems = [p for p in (_id_problem(doc, expected_id),) if p]
     if problems:
         raise CheckerError(problems)
+    return _build_policy(doc, source)
+
+
+def _build_policy(doc: Document, source: str | None) -> Policy:
     data = doc.data
-    if expected_id is not None and data["id"] != expected_id:
-        line, col = doc.locate(("id",)) or (None, None)
-        raise CheckerError.at("ECS103", f"id {data['id']!r} does not match its path; expected {expected_id!r}",
-                              doc.display, line, col, "$.id")
     parameters = {
         name: Parameter(
             name=name,
@@ -252,8 +306,8 @@ def policy_from_document(doc: Document, expected_id: str | None, source: str | N
 def compile_policy(policy: Policy, overrides: Mapping[str, Any] | None = None) -> CompiledPolicy:
     params = policy.defaults() | dict(overrides or {})
     env = CompileEnv(policy.id, policy.document, params)
-    for path_text in policy.evidence.get("paths", ()):
-        env.path(path_text, ("evidence", "paths"))
+    for index, path_text in enumerate(policy.evidence.get("paths", ())):
+        env.path(path_text, ("evidence", "paths", index))
     check = policy.check
     applies_if = compile_predicate(check["applies_if"], env, ("check", "applies_if")) if "applies_if" in check else None
     checks: list[CompiledCheck] = []
@@ -276,7 +330,8 @@ def compile_policy(policy: Policy, overrides: Mapping[str, Any] | None = None) -
         checks=tuple(checks),
         applies_if=applies_if,
         used_params=frozenset(env.used_params),
-        paths=tuple(text for text, _ in env.paths),
+        paths=tuple(path.text for path, _ in env.paths),
+        path_refs=tuple(env.paths),
     )
 
 
@@ -303,7 +358,7 @@ def load_interpretations(roots: Sequence[Path]) -> tuple[dict[str, Interpretatio
         path = root / INTERPRETATIONS_FILE
         if not path.is_file():
             continue
-        doc = load_document(path, _display(path), POLICY_LIMIT)
+        doc = load_document(path, display_path(path), POLICY_LIMIT)
         digests.append(doc.sha256)
         entries = doc.data.get("interpretations") if isinstance(doc.data, dict) else None
         if not isinstance(entries, list):
@@ -329,62 +384,129 @@ def default_roots() -> list[Path]:
     return [shipped("policies")]
 
 
+def unique_roots(roots: Iterable[Path]) -> list[Path]:
+    """Roots in order, each directory once (the first mention keeps its place)."""
+    seen: set[Path] = set()
+    out = []
+    for root in roots:
+        key = root.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(root)
+    return out
+
+
+def read_references(roots: Sequence[Path], inventory: Inventory | None = None) -> tuple[References, list[Problem], list[str]]:
+    """Interpretations of every root and the clause inventory; problems instead of an exception."""
+    try:
+        interpretations: Mapping[str, Interpretation] | None
+        interpretations, digests = load_interpretations(roots)
+        problems: list[Problem] = []
+    except CheckerError as err:
+        interpretations, digests, problems = None, [], list(err.problems)
+    return References(interpretations, inventory or shipped_inventory()), problems, digests
+
+
+def load_policy_file(file: PolicyFile, refs: References, params: Mapping[str, Any] | None = None) -> LoadedPolicy:
+    """Read, validate and compile one policy file, collecting every problem found.
+
+    The one code path behind `check`, `lint`, `test` and `policies`: a schema
+    problem stops there (nothing else can be trusted); otherwise the id, the
+    checks of `checker.policy_checks` and compilation all report.
+    """
+    try:
+        doc = load_document(file.path, display_path(file.path), POLICY_LIMIT)
+    except CheckerError as err:
+        return LoadedPolicy(file, None, None, err.problems)
+    problems = document_problems(doc)
+    if problems:
+        return LoadedPolicy(file, None, None, tuple(problems))
+    id_problem = _id_problem(doc, file.expected_id)
+    if id_problem:
+        problems.append(id_problem)
+    policy = _build_policy(doc, file.source)
+    for policy_check in POLICY_CHECKS:
+        problems.extend(policy_check(policy, refs))
+    compiled: CompiledPolicy | None = None
+    try:
+        compiled = compile_policy(policy, params)
+    except CheckerError as err:
+        problems.extend(err.problems)
+    if compiled is not None:
+        for compiled_check in COMPILED_CHECKS:
+            problems.extend(compiled_check(compiled))
+    problems.sort(key=Problem.sort_key)
+    return LoadedPolicy(file, policy, None if problems else compiled, tuple(problems))
+
+
+def load_policies(files: Sequence[PolicyFile], refs: References,
+                  params: Mapping[str, Mapping[str, Any]] | None = None) -> LoadedPolicies:
+    """Load `files` in order; a later root overrides an earlier one by id, within one root an id is unique."""
+    chosen: dict[str, LoadedPolicy] = {}
+    override_log: list[Override] = []
+    problems: list[Problem] = []
+    every: list[LoadedPolicy] = []
+    for file in files:
+        loaded = load_policy_file(file, refs, (params or {}).get(file.expected_id))
+        every.append(loaded)
+        problems.extend(loaded.problems)
+        policy = loaded.policy
+        if policy is None or policy.id != file.expected_id:
+            continue
+        previous = chosen.get(policy.id)
+        if previous is not None:
+            assert previous.policy is not None
+            if previous.file.root_index == file.root_index:
+                line, col = policy.document.locate(("id",)) or (None, None)
+                problems.append(Problem("ECS102", f"id {policy.id!r} is also defined in {previous.policy.file}",
+                                        Location(policy.file, line, col, "$.id")))
+                continue
+            override_log.append(Override(policy.id, policy.source, previous.policy.source, policy.file, previous.policy.file))
+        chosen[policy.id] = loaded
+    return LoadedPolicies(chosen, tuple(override_log), tuple(sorted(problems, key=Problem.sort_key)), tuple(every))
+
+
+def root_files(roots: Sequence[Path]) -> list[PolicyFile]:
+    return [PolicyFile(path, root, index) for index, root in enumerate(roots) for path in discover(root)]
+
+
 def load_policy_set(
     roots: Sequence[Path] | None = None,
     standards: Iterable[str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    inventory: Inventory | None = None,
 ) -> PolicySet:
-    """Load, validate and compile the policies under `roots` (later roots win by id)."""
-    roots = list(roots) if roots else default_roots()
-    chosen: dict[str, Policy] = {}
-    origin: dict[str, int] = {}
-    override_log: list[Override] = []
-    problems: list[Problem] = []
-    for root_index, root in enumerate(roots):
-        for path in discover(root):
-            expected = path.relative_to(root).with_suffix("").as_posix()
-            try:
-                doc = load_document(path, _display(path), POLICY_LIMIT)
-                policy = policy_from_document(doc, expected, f"{root.resolve().name}/{path.relative_to(root).as_posix()}")
-            except CheckerError as err:
-                problems.extend(err.problems)
-                continue
-            if policy.id in chosen:
-                previous = chosen[policy.id]
-                if origin[policy.id] == root_index:
-                    problems.append(Problem("ECS102", f"id {policy.id!r} is also defined in {previous.file}",
-                                            Location(doc.display, 1, 1)))
-                    continue
-                override_log.append(Override(policy.id, policy.source, previous.source))
-            chosen[policy.id] = policy
-            origin[policy.id] = root_index
-    interpretations, interpretation_digests = load_interpretations(roots)
-    wanted = _standard_filter(standards)
-    compiled: list[CompiledPolicy] = []
-    for policy_id in sorted(chosen):
-        policy = chosen[policy_id]
-        for ref in policy.interpretations:
-            if ref not in interpretations:
-                line, col = policy.document.locate(("interpretations",)) or (None, None)
-                problems.append(Problem("ECS107", f"interpretation {ref} is not defined in any {INTERPRETATIONS_FILE}",
-                                        Location(policy.file, line, col, "$.interpretations")))
-        if wanted is not None and not wanted(policy):
-            continue
-        try:
-            compiled.append(compile_policy(policy, (overrides or {}).get(policy_id)))
-        except CheckerError as err:
-            problems.extend(err.problems)
+    """Load, validate and compile the policies under `roots` (later roots win by id).
+
+    `overrides` are parameter values by policy id; `inventory` is the clause
+    inventory to check against (default: the shipped one).
+    """
+    roots = unique_roots(roots) if roots else default_roots()
+    files = root_files(roots)
+    refs, problems, interpretation_digests = read_references(roots, inventory)
+    loaded = load_policies(files, refs, overrides)
+    problems.extend(loaded.problems)
     if problems:
         raise CheckerError(problems)
+    wanted = _standard_filter(standards)
+    compiled: list[CompiledPolicy] = []
+    for policy_id in sorted(loaded.policies):
+        entry = loaded.policies[policy_id].compiled
+        assert entry is not None
+        if wanted is None or wanted(entry.policy):
+            compiled.append(entry)
     digest = hashlib.sha256()
-    for policy_id in sorted(chosen):
-        digest.update(f"{policy_id}\t{chosen[policy_id].document.sha256}\n".encode())
+    for policy_id in sorted(loaded.policies):
+        policy = loaded.policies[policy_id].policy
+        assert policy is not None
+        digest.update(f"{policy_id}\t{policy.document.sha256}\n".encode())
     for interpretation_digest in interpretation_digests:
         digest.update(f"{INTERPRETATIONS_FILE}\t{interpretation_digest}\n".encode())
+    assert refs.interpretations is not None
     return PolicySet(
         policies=tuple(compiled),
-        interpretations=interpretations,
-        overrides=tuple(override_log),
+        interpretations=refs.interpretations,
+        overrides=loaded.overrides,
         sha256=digest.hexdigest(),
         roots=tuple(r.resolve().name for r in roots),
     )

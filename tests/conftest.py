@@ -1,4 +1,4 @@
-"""Shared helpers: bundles built from plain data, rules compiled from plain specs."""
+"""Shared helpers: bundles built from plain data, rules compiled from plain specs, the CLI run in-process."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from checker.bundle import Bundle, bundle_from_data
+from checker.cli import main
 from checker.compiling import CompileEnv
 from checker.fixtures import BASE_BUNDLE, _merge
 from checker.loading import Document, parse_json
 from checker.operators import Outcome, compile_rule
+from tests.helpers import REPO
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,3 +39,31 @@ def run_rule(spec: dict[str, Any], bundle: Bundle, params: dict[str, Any] | None
 @pytest.fixture
 def bundle_factory():
     return make_bundle
+
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from the repository root, so displayed paths are stable."""
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+@pytest.fixture
+def ecs(capsys: pytest.CaptureFixture[str]):
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run

@@ -18,15 +18,9 @@ from checker.engine import evaluate
 from checker.errors import CheckerError
 from checker.findings import exit_code, summarize
 from checker.output import check_destination, write_all_atomic
-from checker.policy import default_roots, load_policy_set
+from checker.policy import load_policy_set
 from checker.reporters import renderer
-
-
-def policy_roots(policy_dirs: Sequence[Path], shipped: bool = True) -> list[Path]:
-    roots = (default_roots() if shipped else []) + list(policy_dirs)
-    if not roots:
-        raise CheckerError.at("ECS001", "--no-shipped-policies needs at least one --policies DIR")
-    return roots
+from checker.workspace import open_workspace
 
 
 def run(
@@ -38,6 +32,7 @@ def run(
     outputs: Sequence[tuple[str, Path]] = (),
     policy_dirs: Sequence[Path] = (),
     shipped_policies: bool = True,
+    config_file: Path | None = None,
     as_of: dt.date | None = None,
     options: dict[str, Any] | None = None,
     max_bundle_bytes: int = Limits().bundle_bytes,
@@ -55,7 +50,8 @@ def run(
     for _, path in files:
         check_destination(path)
 
-    policy_set = load_policy_set(policy_roots(policy_dirs, shipped_policies), standards)
+    workspace = open_workspace(config_file, policy_dirs, shipped=shipped_policies)
+    policy_set = load_policy_set(workspace.roots, standards, inventory=workspace.inventory)
     bundle = load_bundle(bundle_path, as_of, Limits(bundle_bytes=max_bundle_bytes), display=str(bundle_path))
     result = evaluate(policy_set, bundle, standards, debug=debug)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from checker.findings import clause_key
-from checker.policy import CompiledPolicy, default_roots, load_policy_set
+from checker.policy import CompiledPolicy, load_policy_set
+from checker.workspace import open_workspace
 
 
 def describe(compiled: CompiledPolicy) -> dict[str, Any]:
@@ -30,8 +31,10 @@ def describe(compiled: CompiledPolicy) -> dict[str, Any]:
     }
 
 
-def run(*, standards: Sequence[str] = ("all",), fmt: str = "text", policy_dirs: Sequence[Path] = ()) -> int:
-    policy_set = load_policy_set(default_roots() + list(policy_dirs), standards)
+def run(*, standards: Sequence[str] = ("all",), fmt: str = "text", policy_dirs: Sequence[Path] = (),
+        config_file: Path | None = None) -> int:
+    workspace = open_workspace(config_file, policy_dirs)
+    policy_set = load_policy_set(workspace.roots, standards, inventory=workspace.inventory)
     ordered = sorted(policy_set.policies, key=lambda c: (c.policy.standard, clause_key(c.policy.clause), c.policy.id))
     if fmt == "json":
         sys.stdout.write(json.dumps([describe(c) for c in ordered], ensure_ascii=False, indent=2) + "\n")
@@ -40,5 +43,7 @@ def run(*, standards: Sequence[str] = ("all",), fmt: str = "text", policy_dirs: 
         p = compiled.policy
         items = f" [{' '.join(i.item for i in p.items)}]" if p.items else ""
         sys.stdout.write(f"{p.id:<34} {p.obligation:<11} {p.applies_to:<10} {p.verification:<12} {p.title.zh} / {p.title.en}{items}\n")
+    for override in policy_set.overrides:
+        sys.stdout.write(f"override: policy {override.policy_id} from {override.winner_file} (replaces {override.replaced_file})\n")
     sys.stdout.write(f"{len(ordered)} policies, policy set sha256 {policy_set.sha256}\n")
     return 0

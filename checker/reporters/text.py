@@ -38,6 +38,9 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
         f"bundle {bundle.file_name} sha256 {bundle.document.sha256[:16]}…, {len(result.policy_set.policies)} policies "
         f"sha256 {result.policy_set.sha256[:16]}…",
     ]
+    for override in result.policy_set.overrides:
+        lines.append(f"override: policy {override.policy_id} from {override.winner_file or override.winner} "
+                     f"(replaces {override.replaced_file or override.replaced})")
     current = None
     for finding in result.findings:
         if finding.standard != current:
