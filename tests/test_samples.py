@@ -17,7 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
+from checker.bundle import load_bundle
 from checker.cli import main
+from checker.evidence import evidence_problems
+from checker.policy import load_policy_set
 
 SAMPLES = Path(__file__).resolve().parent.parent / "evidence_samples"
 DB33 = "DB33/T 2039-2017"
@@ -138,6 +141,12 @@ def test_each_gap_names_the_record_that_decided_it(capsys, policy_id):
     cited = {record.get("id") for record in (resolve(data, ref["path"]) for ref in finding["evidence"])
              if isinstance(record, dict)}
     assert ids <= cited
+
+
+@pytest.mark.parametrize("sample", sorted(EXPECTED))
+def test_sample_satisfies_every_policy_evidence_schema(sample):
+    bundle = load_bundle(SAMPLES / sample)
+    assert evidence_problems(load_policy_set().policies, bundle, sections="all") == []
 
 
 def test_every_sample_is_tested():
