@@ -73,8 +73,8 @@ GAPS_FAILURES: dict[str, tuple[list[str], list[str], set[str] | None]] = {
     P + "4.2": (["sat 4 h", "sun 4 h"], ["周六 4 小时", "周日 4 小时"], None),
     P + "4.4": (["DOC-ERP-02", "docs/emergency-response-plan.md", "SHA-256"],
                 ["DOC-ERP-02", "docs/emergency-response-plan.md"], {"DOC-ERP-02"}),
-    # 5.1.2 labels staff by name; the evidence points at the record KF-12.
-    P + "5.1.2": (["周子涵"], ["周子涵"], {"KF-12"}),
+    # 5.1.2 names staff by their record id, never by personal name.
+    P + "5.1.2": (["KF-12"], ["KF-12"], {"KF-12"}),
     P + "7.5.1.2": (["C-2025-008 (26h30m00s > 24 h)", "C-2025-023 (not done"], ["C-2025-008", "C-2025-023"],
                     {"C-2025-008", "C-2025-023"}),
     P + "7.5.2.3": (["C-2025-002"], ["C-2025-002"], {"C-2025-002"}),
