@@ -5,7 +5,19 @@ collection selected once by JSONPath and run compiled predicates over plain
 Python objects; nothing is re-parsed per record.
 """
 
-from checker.operators import combinators, deadlines, documents, records, schedule, values  # noqa: F401  (registration)
+from checker.operators import (  # noqa: F401  (registration)
+    combinators,
+    deadlines,
+    documents,
+    indicators,
+    objects,
+    optional,
+    records,
+    relations,
+    schedule,
+    shares,
+    values,
+)
 from checker.operators.base import OPERATORS, Operator, Outcome, Rule, compile_rule, render_template
 
 __all__ = ["OPERATORS", "Operator", "Outcome", "Rule", "compile_rule", "render_template"]
