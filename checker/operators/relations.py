@@ -40,7 +40,7 @@ from checker.predicates import MISSING, compile_predicate, getter
     ("total", "failed_count", "unknown_count", "examples"),
 )
 def _matched(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rule:
-    select = select_records(args, env, at)
+    source = env.path(args["records"], at + ("records",))
     where = where_of(args, env, at)
     targets = select_records({"records": args["in"]}, env, at + ("in",))
     get_key = getter(args.get("key", "id"), env, at + ("key",))
@@ -51,10 +51,13 @@ def _matched(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> R
     other = Text.from_mapping(args["counterpart"]) if "counterpart" in args else Text("对应记录", "counterpart")
 
     def run(ctx: EvalContext) -> Outcome:
-        selected = select(ctx)
-        if selected is None:
+        lists = [(p, v) for p, v in ctx.select(source) if isinstance(v, list)]
+        if not lists:
             return missing_collection(args)
-        path, records = selected
+        # records from several lists ($.evaluations[*].report.suggestions) keep their own paths
+        located = [(p + (i,), record) for p, values in lists for i, record in enumerate(values)]
+        path = lists[0][0] if len(lists) == 1 else ()
+        records = [record for _, record in located]
         found = targets(ctx)
         if found is None:
             return missing_collection({"records": args["in"], "noun": args.get("counterpart")})
@@ -98,7 +101,7 @@ def _matched(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> R
                 Text(f"{total} 条{noun.zh}中有 {len(failed)} 条没有{other.zh}：{ex.zh}",
                      f"{len(failed)} of {total} {noun.en} have no {other.en}: {ex.en}"),
                 facts,
-                [(path + (i,), label(records[i], i)) for i in failed[:EVIDENCE_CAP]],
+                [(located[i][0], label(records[i], i)) for i in failed[:EVIDENCE_CAP]],
             )
         if unknown:
             ex = examples([label(records[i], i) for i in unknown])
@@ -107,7 +110,7 @@ def _matched(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> R
                 Status.INSUFFICIENT_EVIDENCE,
                 Text(f"{len(unknown)} 条{noun.zh}缺少判定所需的数据：{ex.zh}", f"{len(unknown)} {noun.en} lack the data needed to decide: {ex.en}"),
                 facts,
-                [(path + (i,), label(records[i], i)) for i in unknown[:EVIDENCE_CAP]],
+                [(located[i][0], label(records[i], i)) for i in unknown[:EVIDENCE_CAP]],
             )
         return Outcome(
             Status.PASS,
