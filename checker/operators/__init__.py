@@ -9,6 +9,7 @@ from checker.operators import (  # noqa: F401  (registration)
     combinators,
     deadlines,
     documents,
+    elapsed,
     indicators,
     objects,
     optional,

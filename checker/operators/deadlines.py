@@ -37,7 +37,7 @@ from checker.predicates import MISSING, compile_value, getter
 LIMIT = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"hours": VALUE, "working_days": VALUE, "agreed_field": FIELD, "hours_field": FIELD},
+    "properties": {"hours": VALUE, "working_days": VALUE, "agreed_field": FIELD},
     "minProperties": 1,
 }
 
@@ -46,8 +46,7 @@ LIMIT = {
     "deadline",
     "Each selected record's `end` comes no later than its deadline after `start`: "
     "a number of hours (exact to the second), working days on the mainland China calendar, "
-    "or an agreed time in `agreed_field` when the record has one; `hours_field` names a per-record number of "
-    "hours that replaces `hours` when present.",
+    "or an agreed time in `agreed_field` when the record has one.",
     args_schema(RECORDS_ARGS | {"start": FIELD, "end": FIELD, "limit": LIMIT}, ("records", "start", "end", "limit")),
     ("total", "failed_count", "unknown_count", "pending_count", "on_time_count", "examples", "max_elapsed_hours"),
 )
@@ -62,9 +61,6 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
     hours_of = compile_value(limit["hours"], env, at + ("limit", "hours")) if "hours" in limit else None
     days_of = compile_value(limit["working_days"], env, at + ("limit", "working_days")) if "working_days" in limit else None
     get_agreed = getter(limit["agreed_field"], env, at + ("limit", "agreed_field")) if "agreed_field" in limit else None
-    get_hours = getter(limit["hours_field"], env, at + ("limit", "hours_field")) if "hours_field" in limit else None
-    if get_hours is not None and hours_of is None:
-        raise env.error("ECS104", "hours_field needs hours as the fallback (a parameter or a bundle path)", at + ("limit",))
     label = label_getter(args, env, at)
     noun = noun_of(args)
 
@@ -76,10 +72,9 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
         keep = where(ctx) if where else None
         parse = ctx.instants.parse
         tz = ctx.tz
-        default_hours = hours_of(ctx)(None) if hours_of else None
-        if default_hours is MISSING:
-            default_hours = None
+        limit_hours = hours_of(ctx)(None) if hours_of else None
         limit_days = days_of(ctx)(None) if days_of else None
+        allowed = dt.timedelta(hours=limit_hours) if limit_hours is not None else None
         as_of_end = ctx.as_of_end
         total = 0
         failed: list[tuple[int, str]] = []
@@ -102,13 +97,7 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                 unknown.append(index)
                 continue
             start = parse(start_text)
-            own_hours = get_hours(record) if get_hours else MISSING
-            limit_hours = own_hours if own_hours is not MISSING else default_hours
-            allowed = dt.timedelta(hours=limit_hours) if limit_hours is not None else None
             agreed = get_agreed(record) if get_agreed else MISSING
-            if hours_of is not None and allowed is None and agreed is MISSING:
-                unknown.append(index)  # no limit applies to it: neither its own, nor a default in the bundle
-                continue
             if agreed is not MISSING:
                 deadline, inclusive, rule_text = parse(agreed), True, "agreed time"
             elif allowed is not None:
