@@ -66,10 +66,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal, unless NO_COLOR is set).")
 @click.option("--max-bundle-bytes", type=click.IntRange(min=1), default=256 * 1024 * 1024, show_default=True,
               help="Refuse bundle files larger than this, before parsing.")
+@click.option("--min-grade", type=click.Choice(["AAA", "AAAA", "AAAAA"]),
+              help="Exit 1 when the NJ-ECCS grade is lower than this, or withheld. Without it the grade never changes the exit code.")
 @click.pass_context
 def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str, output: Path | None,
           policy_dirs: tuple[Path, ...], as_of: dt.date | None, lang: str, color: bool | None,
-          max_bundle_bytes: int) -> int:
+          max_bundle_bytes: int, min_grade: str | None) -> int:
     """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause."""
     from checker.commands import check as command
 
@@ -78,6 +80,7 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
     return command.run(
         bundle, standards=standards, fmt=fmt, output=output, policy_dirs=policy_dirs, as_of=as_of,
         options={"lang": lang, "color": color}, max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"],
+        min_grade=min_grade,
     )
 
 

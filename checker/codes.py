@@ -23,6 +23,7 @@ CODES: dict[str, str] = {
     "ECS110": "parameter value has the wrong type or is out of range",
     "ECS111": "JSONPath points outside the policy's evidence schema",
     "ECS112": "message template uses an unknown placeholder",
+    "ECS113": "NJ-ECCS scoring model does not match schemas/scoring.schema.json or is inconsistent",
     "ECS201": "file is not UTF-8 text",
     "ECS202": "file contains a NUL byte",
     "ECS203": "YAML syntax error",

@@ -45,6 +45,7 @@ def document(result: Result) -> dict[str, Any]:
         "standards": list(result.standards),
         "summary": summarize(result.findings),
         "findings": [finding.to_json() for finding in result.findings],
+        "grade": result.grade.to_json() if result.grade is not None else None,
     }
 
 
