@@ -897,8 +897,15 @@ def total(rows: Iterable[RowResult]) -> Decimal:
     return sum((row.points for row in rows), Decimal("0.00")).quantize(HUNDREDTH)
 
 
+def _preferred(a: tuple[Decimal, tuple[tuple[int, str, Decimal], ...]], b: tuple[Decimal, tuple[tuple[int, str, Decimal], ...]]) -> bool:
+    """More points first; at equal points, the earlier rows (a stable, explainable tie-break)."""
+    if a[0] != b[0]:
+        return a[0] > b[0]
+    return [row for row, _, _ in a[1]] < [row for row, _, _ in b[1]]
+
+
 def next_grade(model: Model, specs: Sequence[RowSpec], rows: Sequence[RowResult], score: Decimal, withheld: bool) -> NextGrade | None:
-    """The fewest level steps that reach the next grade (ties: the most points), and the points each adds.
+    """The fewest level steps that reach the next grade (ties: the most points, then the earliest rows), and the points each adds.
 
     A grade withheld for a prerequisite row needs that row met first; the
     target is then the lowest grade above the one awarded (or AAA).
@@ -927,7 +934,7 @@ def next_grade(model: Model, specs: Sequence[RowSpec], rows: Sequence[RowResult]
             for steps, gain, level in options:
                 key = steps_so_far + steps
                 value = (gain_so_far + gain, chosen + (((spec.row, level, gain),) if steps else ()))
-                if key not in merged or value[0] > merged[key][0]:
+                if key not in merged or _preferred(value, merged[key]):
                     merged[key] = value
         best = merged
     for steps in sorted(best):
