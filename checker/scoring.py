@@ -908,11 +908,15 @@ def next_grade(model: Model, specs: Sequence[RowSpec], rows: Sequence[RowResult]
     """The fewest level steps that reach the next grade (ties: the most points, then the earliest rows), and the points each adds.
 
     A grade withheld for a prerequisite row needs that row met first; the
-    target is then the lowest grade above the one awarded (or AAA).
+    target is then the grade the score already reaches (at least the lowest).
     """
     awarded = None if withheld else model.grade_of(score)
     ladder = sorted(model.grades, key=lambda pair: pair[1])
-    above = [(g, m) for g, m in ladder if awarded is None or GRADES.index(g) > GRADES.index(awarded)]
+    if withheld:  # the prerequisites first; the target is the band the score already reaches, at least the lowest grade
+        reached = model.grade_of(score)
+        above = [(g, m) for g, m in ladder if reached is None or GRADES.index(g) >= GRADES.index(reached)]
+    else:
+        above = [(g, m) for g, m in ladder if awarded is None or GRADES.index(g) > GRADES.index(awarded)]
     if not above:
         return None
     target, minimum = above[0]
