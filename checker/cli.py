@@ -98,9 +98,9 @@ def policies(standards: tuple[str, ...], fmt: str, policy_dirs: tuple[Path, ...]
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["bundle", "policy", "findings"]))
+@click.argument("name", type=click.Choice(["bundle", "policy", "findings", "scoring"]))
 def schema(name: str) -> int:
-    """Print the JSON Schema of a bundle, a policy file or the JSON findings."""
+    """Print the JSON Schema of a bundle, a policy file, the JSON findings or the NJ-ECCS scoring model."""
     from checker.commands import schema as command
 
     return command.run(name)
