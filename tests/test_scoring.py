@@ -239,3 +239,44 @@ def test_wanted():
 
 def test_reasons_are_bilingual_texts():
     assert isinstance(scoring.STATE_WORDS[scoring.MET], Text)
+
+
+# ------------------------------------------------------------------ row 17 and requirement shares
+
+
+def test_a_looser_declared_target_is_tightened_to_the_aaa_limit(make_bundle):
+    bundle = make_bundle({
+        "performance": {"response_times": {"first_response": {"total_seconds": 3500, "count": 100}}},
+        "quality_targets": [{"id": "QT-1", "indicator": "first_response_time", "target": 40, "basis": "x"}],
+    })
+    from checker import kpis
+
+    targets = scoring.quality_targets(MODEL, bundle.data, kpis.compute(bundle.context()))
+    frt = next(t for t in targets.targets if t.indicator == "first_response_time")
+    assert (frt.source, frt.target, frt.state) == ("tightened", Decimal(30), "not_met")  # 35 s would meet 40 s, not 30 s
+    assert targets.total == 7 and targets.met == 0  # the other six A.1 indicators cannot be computed: counted as not met
+
+
+def test_without_quality_targets_x_is_unknown(make_bundle):
+    from checker import kpis
+
+    bundle = make_bundle({})
+    targets = scoring.quality_targets(MODEL, bundle.data, kpis.compute(bundle.context()))
+    assert targets.percent is None and "quality_targets" in targets.reason.en
+
+
+def _fixed(state: str) -> scoring.Condition:
+    return lambda sc: scoring.Check(state, Text(state, state))
+
+
+@pytest.mark.parametrize(("states", "minimum", "expected"), [
+    ((scoring.MET, scoring.MET, scoring.NOT_APPLICABLE, scoring.NOT_MET), 66, scoring.MET),       # 2 of 3 applicable
+    ((scoring.MET, scoring.MET, scoring.NOT_APPLICABLE, scoring.NOT_MET), 67, scoring.NOT_MET),
+    ((scoring.MET, scoring.UNKNOWN, scoring.NOT_MET, scoring.NOT_MET), 50, scoring.UNKNOWN),
+    ((scoring.NOT_APPLICABLE, scoring.NOT_APPLICABLE), 100, scoring.NOT_APPLICABLE),
+])
+def test_requirement_shares_leave_inapplicable_requirements_out(states, minimum, expected):
+    condition = scoring._requirements_condition({"min_percent": minimum})
+    sc = scoring.Scoring(ctx=None, bundle=None, findings={}, indicators={}, targets=scoring.Targets(None, 0, 0, ()))
+    sc.requirements = {f"r{i}": scoring.Check(state, Text("", "")) for i, state in enumerate(states)}
+    assert condition(sc).state == expected
