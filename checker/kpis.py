@@ -100,7 +100,8 @@ def exact(number: int | float | Decimal) -> Fraction:
     return Fraction(number)
 
 
-def _dec(number: int | float) -> Decimal:
+def decimal(number: int | float) -> Decimal:
+    """A bundle number as an exact Decimal (floats by their shortest decimal text)."""
     return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
 
 
@@ -136,10 +137,10 @@ def _ratio(code: str, data: Any, num_path: PathTuple, den_path: PathTuple, formu
         names = ", ".join(".".join(map(str, p)) for p in absent)
         return _missing(code, Text(f"证据包缺少 {names}", f"the bundle lacks {names}"), inputs)
     if den == 0:
-        return _base(code, "empty", formula=formula, numerator=_dec(num), denominator=_dec(den), inputs=inputs,
+        return _base(code, "empty", formula=formula, numerator=decimal(num), denominator=decimal(den), inputs=inputs,
                      reason=Text("分母为0，无可计算的数据", "the denominator is 0; there is nothing to measure"))
     value = exact(num) / exact(den) * (100 if percent else 1)
-    return _base(code, "ok", value=value, formula=formula, numerator=_dec(num), denominator=_dec(den), inputs=inputs, notes=notes)
+    return _base(code, "ok", value=value, formula=formula, numerator=decimal(num), denominator=decimal(den), inputs=inputs, notes=notes)
 
 
 def _in_period(ctx: EvalContext, text: str | None) -> bool:
@@ -185,7 +186,7 @@ def _duration(code: str, ctx: EvalContext, key: str) -> Indicator:
     block = _get(ctx.data, path)
     if block is not None:
         found = _base(code, "ok", value=exact(block["total_seconds"]) / exact(block["count"]),
-                      formula="total_seconds / count", numerator=_dec(block["total_seconds"]), denominator=_dec(block["count"]),
+                      formula="total_seconds / count", numerator=decimal(block["total_seconds"]), denominator=decimal(block["count"]),
                       inputs=((path + ("total_seconds",), "numerator"), (path + ("count",), "denominator")), notes=notes)
         return found if bots_out else _not_comparable(found)
     if key == "first_response":

@@ -25,7 +25,7 @@ from checker.bundle import Bundle
 from checker.compiling import CompileEnv
 from checker.context import EvalContext
 from checker.errors import CheckerError, Location, Problem
-from checker.findings import Finding, Status, Text
+from checker.findings import EvidenceRef, Finding, Status, Text
 from checker.loading import Document, load_document
 from checker.operators import Outcome, compile_rule
 from checker.paths import PathTuple, render
@@ -285,10 +285,7 @@ class Scoring:
 
     def locate(self, path: PathTuple, note: str | None = None) -> dict[str, Any]:
         line, col = self.bundle.locate(path)
-        ref: dict[str, Any] = {"path": render(path), "file": self.bundle.file_name, "line": line, "column": col}
-        if note:
-            ref["note"] = note
-        return ref
+        return EvidenceRef(render(path), self.bundle.file_name, line, col, note or None).to_json()
 
 
 Condition = Callable[[Scoring], Check]
@@ -542,10 +539,6 @@ def _problems(doc: Document) -> list[Problem]:
     return problems
 
 
-def _dec(value: int | float) -> Decimal:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-
 def load_model(path: Path, policy_set: PolicySet, display: str | None = None) -> Model:
     """Read, validate and compile a scoring model; every problem is reported with its location."""
     doc = load_document(path, display or str(path), POLICY_LIMIT)
@@ -562,10 +555,10 @@ def load_model(path: Path, policy_set: PolicySet, display: str | None = None) ->
         line, col = doc.locate(at) or (None, None)
         errors.append(Problem(code, message, Location(doc.display, line, col, render(at))))
 
-    shares = {level: _dec(data["levels"][level]) for level in LEVELS}
+    shares = {level: kpis.decimal(data["levels"][level]) for level in LEVELS}
     if not shares["below"] <= shares["AAA"] <= shares["AAAA"] <= shares["AAAAA"]:
         fail("level shares must not decrease from below to AAAAA (a higher level never scores less)", ("levels",))
-    grades = sorted(((g["grade"], _dec(g["min"])) for g in data["grades"]), key=lambda pair: pair[1], reverse=True)
+    grades = sorted(((g["grade"], kpis.decimal(g["min"])) for g in data["grades"]), key=lambda pair: pair[1], reverse=True)
     if [g for g, _ in grades] != [g for g in reversed(GRADES) if g in {x for x, _ in grades}] or len(grades) != len(data["grades"]):
         fail("grade minimums must rise from AAA to AAAAA, each grade once", ("grades",))
 
@@ -575,28 +568,28 @@ def load_model(path: Path, policy_set: PolicySet, display: str | None = None) ->
         fail(f"rows must be numbered 1 to {len(numbers)} in order", ("rows",))
     for index, raw in enumerate(data["rows"]):
         by_group.setdefault(raw["group"], []).append(raw["row"])
-        points = _dec(raw["points"])
+        points = kpis.decimal(raw["points"])
         for level in LEVELS:
             exact = points * shares[level] / 100
             if exact != exact.quantize(HUNDREDTH):
                 fail(f"row {raw['row']}: {points} points at {level} ({shares[level]} %) is {exact}, not a whole number of hundredths",
                      ("rows", index, "points"))
-    total_weight = sum((_dec(g["weight"]) for g in data["groups"]), Decimal(0))
+    total_weight = sum((kpis.decimal(g["weight"]) for g in data["groups"]), Decimal(0))
     if total_weight != 100:
         fail(f"group weights add up to {total_weight}, not 100", ("groups",))
-    row_points = {r["row"]: _dec(r["points"]) for r in data["rows"]}
+    row_points = {r["row"]: kpis.decimal(r["points"]) for r in data["rows"]}
     for index, group in enumerate(data["groups"]):
         if sorted(group["rows"]) != sorted(by_group.get(group["id"], [])):
             fail(f"group {group['id']} lists rows {group['rows']}, but rows {by_group.get(group['id'], [])} name it", ("groups", index, "rows"))
         points = sum((row_points.get(r, Decimal(0)) for r in group["rows"]), Decimal(0))
-        if points != _dec(group["weight"]):
+        if points != kpis.decimal(group["weight"]):
             fail(f"group {group['id']}: its rows' points add up to {points}, not its weight {group['weight']}", ("groups", index, "weight"))
     for code, spec in data["indicators"].items():
         better = kpis.NAMES[code][3]
         for name, bands in [("bands", spec.get("bands"))] + [(f"by_industry.{k}", v) for k, v in sorted(spec.get("by_industry", {}).items())]:
             if bands is None:
                 continue
-            values = [_dec(bands[level]) for level in GRADES]
+            values = [kpis.decimal(bands[level]) for level in GRADES]
             ordered = values == sorted(values) if better == kpis.HIGHER else values == sorted(values, reverse=True)
             if not ordered:
                 fail(f"{code} {name}: the limits must get stricter from AAA to AAAAA ({'higher' if better == kpis.HIGHER else 'lower'} is better)",
@@ -659,7 +652,7 @@ def load_model(path: Path, policy_set: PolicySet, display: str | None = None) ->
             group=raw["group"],
             indicator=Text.from_mapping(raw["indicator"]),
             content=Text.from_mapping(raw["content"]),
-            points=_dec(raw["points"]),
+            points=kpis.decimal(raw["points"]),
             prerequisite=raw.get("prerequisite", False),
             levels=levels,
             measure_text=Text.from_mapping(measure["text"]) if measure else None,
@@ -676,7 +669,7 @@ def load_model(path: Path, policy_set: PolicySet, display: str | None = None) ->
     if errors:
         raise CheckerError(errors)
     groups = tuple(
-        {"id": g["id"], "title": Text.from_mapping(g["title"]).to_json(), "weight": float(_dec(g["weight"])), "rows": list(g["rows"])}
+        {"id": g["id"], "title": Text.from_mapping(g["title"]).to_json(), "weight": float(kpis.decimal(g["weight"])), "rows": list(g["rows"])}
         for g in data["groups"]
     )
     return Model(
@@ -706,7 +699,7 @@ def thresholds(model: Model, code: str, industry: str | None) -> tuple[dict[str,
     if spec is None:
         return None, ()
     if "bands" in spec:
-        return {level: _dec(spec["bands"][level]) for level in GRADES}, ()
+        return {level: kpis.decimal(spec["bands"][level]) for level in GRADES}, ()
     if "by_industry" in spec:
         table = spec["by_industry"]
         if industry in table:
@@ -716,7 +709,7 @@ def thresholds(model: Model, code: str, industry: str | None) -> tuple[dict[str,
             why = "未声明行业" if industry is None else f"行业“{industry}”未配置区间"
             why_en = "no industry declared" if industry is None else f"no bands configured for the {industry} industry"
             notes = (Text(f"{why}，采用标准示例（{chosen}）区间（INT-044）", f"{why_en}; the standard's {chosen} example bands apply (INT-044)"),)
-        return {level: _dec(table[chosen][level]) for level in GRADES}, notes
+        return {level: kpis.decimal(table[chosen][level]) for level in GRADES}, notes
     return None, ()
 
 
@@ -750,7 +743,7 @@ def quality_targets(model: Model, data: Mapping[str, Any], indicators: Mapping[s
         floor = limits["AAA"] if limits else None
         if code in by_code:
             index, entry = by_code[code]
-            target = _dec(entry["target"])
+            target = kpis.decimal(entry["target"])
             source = "declared"
             if floor is not None and ((higher and target < floor) or (not higher and target > floor)):
                 target, source = floor, "tightened"
@@ -764,12 +757,12 @@ def quality_targets(model: Model, data: Mapping[str, Any], indicators: Mapping[s
         path = render(("quality_targets", index))
         if code in indicators:
             indicator = indicators[code]
-            results.append(_target(code, indicator.name, _dec(entry["target"]), indicator.better == kpis.HIGHER, "declared", indicator, path))
+            results.append(_target(code, indicator.name, kpis.decimal(entry["target"]), indicator.better == kpis.HIGHER, "declared", indicator, path))
         else:
             higher = entry["direction"] == "higher_is_better"
-            actual = _dec(entry["actual"])
-            met = _meets(Fraction(actual), Fraction(_dec(entry["target"])), higher)
-            results.append(TargetResult(code, Text(code, code), _dec(entry["target"]), "higher" if higher else "lower", "declared", actual,
+            actual = kpis.decimal(entry["actual"])
+            met = _meets(Fraction(actual), Fraction(kpis.decimal(entry["target"])), higher)
+            results.append(TargetResult(code, Text(code, code), kpis.decimal(entry["target"]), "higher" if higher else "lower", "declared", actual,
                                         "met" if met else "not_met", path))
     counted = [r for r in results if r.state != NOT_APPLICABLE]
     met = sum(1 for r in counted if r.state == MET)
@@ -799,9 +792,9 @@ def kpi_results(model: Model, sc: Scoring, data: Mapping[str, Any]) -> tuple[Kpi
         meets: bool | None = None
         if indicator.table == "A.2":
             if "required_value" in spec:
-                target = _dec(spec["required_value"])
+                target = kpis.decimal(spec["required_value"])
             elif code in declared:
-                target = _dec(declared[code]["target"])
+                target = kpis.decimal(declared[code]["target"])
             if indicator.state == "ok" and indicator.value is not None:
                 if code == "refund_duration" and target is None:
                     meets = bool(indicator.extra.get("within_limit"))
