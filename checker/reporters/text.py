@@ -105,7 +105,7 @@ def grade_lines(grade: Any, lang: str = "both", colour: bool = False) -> list[st
         else:
             meets = {True: "meets", False: "does not meet", None: "-"}[kpi.meets]
             tail = f"{meets}" + (f" (target {kpi.target})" if kpi.target is not None else "")
-        lines.append(f"{ind.table} {_pick(ind.name, 'en'):<30} {value_text:>12} {ind.unit:<5} {tail}")
+        lines.append(f"{ind.table} {_pick(ind.name, 'zh' if lang == 'zh' else 'en'):<30} {value_text:>12} {ind.unit:<5} {tail}")
     nxt = grade.next_grade
     if nxt is not None:
         lines += ["", f"next grade {nxt.grade} (score >= {_num(nxt.min_score)}, {_num(nxt.points_needed)} more points): "
