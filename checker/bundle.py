@@ -235,6 +235,18 @@ ORDERED: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("emergency", "incidents", "*"), "detected_at", "response_started_at"),
     (("emergency", "incidents", "*"), "detected_at", "customers_notified_at"),
     (("improvements", "*"), "planned_on", "completed_on"),
+    (("improvements", "*"), "planned_on", "due_on"),
+    (("staff", "*", "certificates", "*"), "issued_on", "valid_until"),
+    (("licences", "business_licence"), "issued_on", "valid_until"),
+    (("licences", "permits", "*"), "issued_on", "valid_until"),
+    (("feedback", "*"), "received_at", "solution_at"),
+    (("feedback", "*"), "received_at", "fed_back_at"),
+    (("feedback", "*"), "received_at", "tracked_on"),
+    (("orders", "records", "*"), "placed_at", "paid_at"),
+    (("orders", "records", "*"), "placed_at", "logistics_exception.reported_at"),
+    (("orders", "records", "*"), "logistics_exception.reported_at", "logistics_exception.resolved_at"),
+    (("exchanges", "*"), "requested_at", "manufacturer_contacted_at"),
+    (("evaluations", "*"), "carried_out.start", "carried_out.end"),
 )
 
 # (record pattern, field): an event that cannot lie after the as-of date.
@@ -274,11 +286,39 @@ EVENTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("privacy", "consent_records", "*"), "obtained_at"),
     (("privacy", "third_party_disclosures", "*"), "date"),
     (("improvements", "*"), "completed_on"),
+    (("licences", "business_licence"), "issued_on"),
+    (("licences", "permits", "*"), "issued_on"),
+    (("legal", "violations", "*"), "date"),
+    (("service_plan",), "published_on"),
+    (("service_plan",), "implemented_on"),
+    (("service_plan", "results", "*"), "measured_on"),
+    (("feedback", "*"), "received_at"),
+    (("feedback", "*"), "solution_at"),
+    (("feedback", "*"), "fed_back_at"),
+    (("feedback", "*"), "tracked_on"),
+    (("orders", "records", "*"), "paid_at"),
+    (("orders", "records", "*"), "logistics_notified_at"),
+    (("orders", "records", "*"), "logistics_exception.resolved_at"),
+    (("exchanges", "*"), "manufacturer_contacted_at"),
+    (("crm",), "in_use_since"),
+    (("information_service", "integrations", "*"), "since"),
+    (("evaluations", "*"), "plan.approved_on"),
+    (("evaluations", "*"), "report.issued_on"),
 )
 
 # (record pattern, part, whole): a count that cannot exceed its total.
 PARTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("satisfaction_evaluations", "*"), "satisfied", "responses"),
+    (("crm",), "tagged_archives", "customer_archives"),
+    (("performance", "consultations"), "replied_by_human", "total"),
+    (("performance", "reviews"), "negative", "total"),
+    (("performance", "ai_answers"), "accurate", "total"),
+)
+
+# (record pattern, field, list pattern): the field names the id of a record in that list.
+REFERENCES: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = (
+    (("emergency", "drills", "*"), "plan", ("emergency", "drill_plan", "*")),
+    (("service_plan",), "document", ("documents", "*")),
 )
 
 # (list pattern, key): lists without ids whose entries must not repeat a key.
@@ -437,6 +477,13 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
                 if late:
                     check.add("ECS302", f"{name} {value} is after the as-of date {as_of}; records cannot come from the future",
                               _field_path(path, name))
+
+    for pattern, name, target in REFERENCES:
+        known = {record.get("id") for _, record in walk(data, target) if isinstance(record, dict)}
+        for path, record in walk(data, pattern):
+            value = _get(record, name)
+            if value is not None and value not in known:
+                check.add("ECS302", f"{name} {value!r} names no record under {render(target[:-1])}", _field_path(path, name))
 
     for path, person in walk(data, ("staff", "*")):
         born = person.get("born_on")

@@ -119,10 +119,13 @@ def _format_names() -> list[str]:
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal, unless NO_COLOR is set).")
 @click.option("--max-bundle-bytes", type=click.IntRange(min=1), default=256 * 1024 * 1024, show_default=True,
               help="Refuse bundle files larger than this, before parsing.")
+@click.option("--min-grade", type=click.Choice(["AAA", "AAAA", "AAAAA"]),
+              help="Exit 1 when the NJ-ECCS grade is lower than this, or withheld. Without it the grade never changes the exit code.")
 @click.pass_context
 def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str,
           output_specs: tuple[tuple[str | None, Path], ...], policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool,
-          as_of: dt.date | None, lang: str, sarif_all: bool, color: bool | None, max_bundle_bytes: int) -> int:
+          as_of: dt.date | None, lang: str, sarif_all: bool, color: bool | None, max_bundle_bytes: int,
+          min_grade: str | None) -> int:
     """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause.
 
     \b
@@ -142,7 +145,7 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
         bundle, standards=standards, fmt=fmt, output=output, outputs=outputs, policy_dirs=policy_dirs,
         config_file=config_file, shipped_policies=not no_shipped, as_of=as_of,
         options={"lang": lang, "color": color, "sarif_all": sarif_all},
-        max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"],
+        max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"], min_grade=min_grade,
     )
 
 
@@ -216,9 +219,9 @@ def test_command(paths: tuple[Path, ...], policy_dirs: tuple[Path, ...], config_
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["bundle", "policy", "findings"]))
+@click.argument("name", type=click.Choice(["bundle", "policy", "findings", "scoring"]))
 def schema(name: str) -> int:
-    """Print the JSON Schema of a bundle, a policy file or the JSON findings."""
+    """Print the JSON Schema of a bundle, a policy file, the JSON findings or the NJ-ECCS scoring model."""
     from checker.commands import schema as command
 
     return command.run(name)

@@ -1,7 +1,7 @@
 """Stable problem codes. A code is never reused for another meaning.
 
 ECS0xx: usage and files; ECS1xx: policies; ECS2xx: parsing;
-ECS3xx: evidence bundles; ECS9xx: internal.
+ECS3xx: evidence bundles; ECS4xx: profiles and waivers; ECS5xx: the scoring model; ECS9xx: internal.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ CODES: dict[str, str] = {
     "ECS304": "attachment path is absolute or leaves the bundle directory",
     "ECS305": "attachment resolves outside the bundle directory (symlink)",
     "ECS306": "two records in one list share an id",
+    "ECS501": "NJ-ECCS scoring model does not match schemas/scoring.schema.json or is inconsistent",
     "ECS901": "internal error",
 }
 

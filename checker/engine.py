@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.bundle import Bundle
 from checker.context import EvalContext
@@ -13,6 +13,9 @@ from checker.findings import EvidenceRef, Finding, Status, Text, sort_findings
 from checker.operators import Outcome
 from checker.paths import render
 from checker.policy import CompiledCheck, CompiledPolicy, PolicySet
+
+if TYPE_CHECKING:
+    from checker.scoring import Grade
 
 ROLE_WORDS = {"platform": Text("电子商务第三方平台", "platforms"), "operator": Text("电子商务经营者", "operators")}
 
@@ -25,6 +28,7 @@ class Result:
     bundle: Bundle
     policy_set: PolicySet
     standards: tuple[str, ...]
+    grade: Grade | None = None  # the NJ-ECCS grade (checker.scoring), when NJ-ECCS was checked
 
 
 def _role_applies(applies_to: str, role: str) -> bool:

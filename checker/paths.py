@@ -76,7 +76,9 @@ def _concrete(full_path: Any) -> PathTuple:
     if isinstance(full_path, Fields):
         return tuple(full_path.fields)
     if isinstance(full_path, Index):
-        return (full_path.index,)
+        # jsonpath-ng 1.6 has .index; 1.7 and later hold the matched index in .indices
+        indices = getattr(full_path, "indices", None)
+        return (indices[0],) if indices else (full_path.index,)
     if isinstance(full_path, (Root, This)):
         return ()
     return ()

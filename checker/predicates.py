@@ -16,6 +16,7 @@ Predicate forms (exactly one operator per mapping):
     {field: a.b, within_period: true}
     {field: a.b, contains: V}      {field: a.b, length_ge: V}
     {field: a.b, some: P}          {field: a.b, every: P}   over a list field
+    {field: a.b, attached: true}   an attachment whose file is present and digest-matched
 
 A field predicate may add `if_missing: true|false`: the answer when the
 field is absent or null, instead of unknown (e.g. a complaint without the
@@ -54,7 +55,7 @@ BoundPred = Callable[[EvalContext], Pred]
 FIELD_OPS = (
     "equals", "not_equals", "in", "not_in", "present", "nonempty",
     "ge", "gt", "le", "lt", "before", "on_or_before", "after", "on_or_after",
-    "within_period", "contains", "length_ge", "some", "every",
+    "within_period", "contains", "length_ge", "some", "every", "attached",
 )
 CONTEXT_VALUES = ("period_start", "period_end", "as_of")
 
@@ -306,6 +307,24 @@ def _field_predicate(op: str, arg: Any, get: Callable[[Any], Any], env: CompileE
             return inside
 
         return bind_period
+
+    if op == "attached":
+        if arg is not True:
+            raise env.error("ECS104", "attached takes true", where)
+
+        def bind_attached(ctx: EvalContext) -> Pred:
+            def attached(record: Any) -> bool | None:
+                ref = get(record)
+                if not isinstance(ref, dict) or "path" not in ref:
+                    return None
+                check = ctx.attachments.get(ref["path"])
+                if check is None or check.status in ("missing", "too_large"):
+                    return None  # no file: the evidence is insufficient, not contrary
+                return check.ok  # a changed file never counts
+
+            return attached
+
+        return bind_attached
 
     if op in ("in", "not_in"):
         if not isinstance(arg, list):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from checker.bundle import Bundle, bundle_from_data
+from checker.bundle import Bundle, bundle_from_data, load_bundle
 from checker.cli import main
 from checker.compiling import CompileEnv
 from checker.fixtures import BASE_BUNDLE, _merge
@@ -67,3 +67,27 @@ def ecs(capsys: pytest.CaptureFixture[str]):
         return Run(code, out, err)
 
     return run
+
+
+NJ_BASE: dict[str, Any] = {
+    "schema_version": "1.0",
+    "organization": {"name": "南京示例电子商务有限公司", "unified_social_credit_code": "91320106MA1N2L3K4P", "role": "operator"},
+    "period": {"start": "2025-01-01", "end": "2025-12-31"},
+}
+
+
+@pytest.fixture
+def nj_bundle(tmp_path: Path):
+    """`nj_bundle({"performance": {...}})` -> a validated Bundle read from a real file, over a Nanjing base."""
+    counter = iter(range(10_000))
+
+    def make(sections: dict[str, Any], organization: dict[str, Any] | None = None) -> Bundle:
+        data = dict(NJ_BASE) | sections
+        if organization:
+            data["organization"] = NJ_BASE["organization"] | organization
+        folder = tmp_path / f"b{next(counter)}"
+        folder.mkdir()
+        (folder / "bundle.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return load_bundle(folder)
+
+    return make

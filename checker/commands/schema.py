@@ -14,6 +14,11 @@ def run(name: str) -> int:
 
         sys.stdout.write(dumps())
         return 0
+    if name == "scoring":
+        from checker.scoring_schema import dumps as scoring_dumps
+
+        sys.stdout.write(scoring_dumps())
+        return 0
     path = schema_path(name)
     sys.stdout.write(decode_text(read_bytes(path, str(path)), str(path)))
     return 0

@@ -10,10 +10,16 @@ from checker.operators import (  # noqa: F401  (registration)
     conditional,
     deadlines,
     documents,
+    elapsed,
+    indicators,
     links,
     lists,
+    objects,
+    optional,
     records,
+    relations,
     schedule,
+    shares,
     values,
 )
 from checker.operators.base import OPERATORS, Operator, Outcome, Rule, compile_rule, render_template

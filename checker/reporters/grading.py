@@ -300,5 +300,5 @@ def grade_of(result: Any) -> GradeView | None:
         kpis=_kpis(_get(raw, "kpis")),
         next_target=target,
         next_steps=steps,
-        model_sha256=_get(raw, "model_sha256", "scoring_model_sha256"),
+        model_sha256=_get(raw, "model_sha256", "scoring_model_sha256") or _get(_get(raw, "model", default={}), "sha256"),
     )

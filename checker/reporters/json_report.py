@@ -13,7 +13,6 @@ from checker import __version__
 from checker.engine import Result
 from checker.findings import summarize
 from checker.reporters.common import provenance
-from checker.reporters.grading import grade_of
 
 SCHEMA_VERSION = "1.1"
 
@@ -22,7 +21,6 @@ def document(result: Result) -> dict[str, Any]:
     bundle = result.bundle
     org = bundle.data["organization"]
     policy_set = result.policy_set
-    grade = grade_of(result)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecs-check", "version": __version__},
@@ -52,7 +50,7 @@ def document(result: Result) -> dict[str, Any]:
         "standards": list(result.standards),
         "provenance": provenance(result),
         "summary": summarize(result.findings),
-        "grade": grade.to_json() if grade is not None else None,
+        "grade": result.grade.to_json() if getattr(result, "grade", None) is not None else None,
         "findings": [finding.to_json() for finding in result.findings],
     }
 

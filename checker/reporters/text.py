@@ -65,4 +65,53 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
             lines.append(f"{'':12} {'':14} note: {note.en if lang == 'en' else note.zh if lang == 'zh' else note.zh + ' / ' + note.en}")
     counts = summarize(result.findings)
     lines += ["", "summary: " + ", ".join(f"{name} {count}" for name, count in counts.items() if count)]
+    if result.grade is not None:
+        lines += [""] + grade_lines(result.grade, lang, colour)
     return "\n".join(lines) + "\n"
+
+
+def _pick(text: Any, lang: str) -> str:
+    return {"zh": text.zh, "en": text.en}.get(lang, f"{text.zh} / {text.en}")
+
+
+def _num(value: Any) -> str:
+    return f"{value:.2f}"
+
+
+def grade_lines(grade: Any, lang: str = "both", colour: bool = False) -> list[str]:
+    """The grade and its breakdown: every row's level and points, so the score can be added up by hand."""
+    shown = grade.grade or ("不予评级 / withheld" if grade.withheld else "无等级 / no grade")
+    hue = "green" if grade.grade else "red"
+    lines = [
+        _style(f"== {grade.standard} grade (table B.1) ==", None, colour),
+        f"score {_num(grade.score)} / 100.00   grade {_style(shown, hue, colour)}"
+        + (f"   (score band {grade.score_grade}, withheld)" if grade.withheld and grade.score_grade else ""),
+    ]
+    for reason in grade.reasons:
+        lines.append(f"  withheld: {_pick(reason, lang)}")
+    lines += ["", f"{'row':>3}  {'level':<6} {'points':>7} {'max':>6}  indicator"]
+    for row in grade.rows:
+        lines.append(f"{row.row:>3}  {row.level:<6} {_num(row.points):>7} {_num(row.max_points):>6}  {_pick(row.indicator, lang)}"
+                     + ("  [prerequisite]" if row.prerequisite else ""))
+    lines.append(f"{'':>3}  {'total':<6} {_num(grade.score):>7} {'100.00':>6}")
+    lines += ["", "groups: " + ", ".join(f"{g['id']} {g['points']:.2f}/{g['weight']:.2f}" for g in grade.groups)]
+    targets = grade.quality_targets
+    if targets.percent is not None:
+        lines.append(f"row 17 X (quality targets met): {targets.met}/{targets.total} = {float(targets.percent):.2f} %")
+    lines += ["", f"{'indicator':<34} {'value':>12} {'unit':<5} band/requirement"]
+    for kpi in grade.kpis:
+        ind = kpi.indicator
+        value = ind.shown()
+        value_text = str(value) if value is not None else ind.state
+        if ind.table == "A.1":
+            tail = kpi.band or "-"
+        else:
+            meets = {True: "meets", False: "does not meet", None: "-"}[kpi.meets]
+            tail = f"{meets}" + (f" (target {kpi.target})" if kpi.target is not None else "")
+        lines.append(f"{ind.table} {_pick(ind.name, 'zh' if lang == 'zh' else 'en'):<30} {value_text:>12} {ind.unit:<5} {tail}")
+    nxt = grade.next_grade
+    if nxt is not None:
+        lines += ["", f"next grade {nxt.grade} (score >= {_num(nxt.min_score)}, {_num(nxt.points_needed)} more points): "
+                  + "; ".join(f"row {r.row} {r.from_level}->{r.to_level} +{_num(r.adds)}" for r in nxt.raises)
+                  + f" -> {_num(nxt.score_after)}" + (f" ({nxt.grade_after})" if nxt.grade_after else "")]
+    return lines

@@ -43,7 +43,7 @@ def test_graded_output_validates(validator):
     assert list(validator.iter_errors(document)) == []
     assert document["grade"]["grade"] == "AAAA"
     assert document["provenance"]["scoring_model"]["sha256"] == sample.grade().model_sha256
-    assert [step["row"] for step in document["grade"]["next_grade"]["steps"]] == [17, 6, 10, 16]
+    assert [step["row"] for step in document["grade"]["next_grade"]["raises"]] == [10, 17, 6, 16]
 
 
 def test_schema_rejects_a_wrong_version(validator):
@@ -71,3 +71,11 @@ def test_provenance_digests_match_the_inputs():
 def test_schema_command_prints_it(capsys):
     assert main(["schema", "findings"]) == 0
     assert json.loads(capsys.readouterr().out)["properties"]["schema_version"]["const"] == json_report.SCHEMA_VERSION
+
+
+def test_a_real_grade_validates_and_names_its_scoring_model(validator, capsys):
+    main(["check", "evidence_samples/nanjing-snack-food-aaa", "--standard", "NJ-ECCS", "--format", "json"])
+    document = json.loads(capsys.readouterr().out)
+    assert list(validator.iter_errors(document)) == []
+    assert (document["grade"]["score"], document["grade"]["grade"]) == (76.0, "AAA")
+    assert document["provenance"]["scoring_model"]["sha256"] == document["grade"]["model"]["sha256"]
