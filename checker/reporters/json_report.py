@@ -12,10 +12,10 @@ from typing import Any
 from checker import __version__
 from checker.engine import Result
 from checker.findings import summarize
-from checker.reporters.common import provenance
+from checker.reporters.common import provenance, tailoring_of, waivers_of
 from checker.reporters.grading import grade_of
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def document(result: Result) -> dict[str, Any]:
@@ -23,6 +23,7 @@ def document(result: Result) -> dict[str, Any]:
     org = bundle.data["organization"]
     policy_set = result.policy_set
     grade = grade_of(result)
+    tailoring, waivers = tailoring_of(result), waivers_of(result)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecs-check", "version": __version__},
@@ -50,6 +51,8 @@ def document(result: Result) -> dict[str, Any]:
             "overrides": [{"policy_id": o.policy_id, "winner": o.winner, "replaced": o.replaced} for o in policy_set.overrides],
         },
         "standards": list(result.standards),
+        "profile": tailoring.to_json() if tailoring is not None else None,
+        "waivers": waivers.to_json() if waivers is not None else None,
         "provenance": provenance(result),
         "summary": summarize(result.findings),
         "grade": grade.to_json() if grade is not None else None,
