@@ -279,6 +279,7 @@ EVENTS: tuple[tuple[tuple[str, ...], str], ...] = (
 # (record pattern, part, whole): a count that cannot exceed its total.
 PARTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("satisfaction_evaluations", "*"), "satisfied", "responses"),
+    (("attestations", "*", "method"), "findings", "sample_size"),
 )
 
 # (list pattern, key): lists without ids whose entries must not repeat a key.

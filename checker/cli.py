@@ -54,7 +54,8 @@ def config_option(fn: Any) -> Any:
 def profile_option(fn: Any) -> Any:
     return click.option("--profile", "profile", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
                         help="Profile (schemas/profile.schema.json) that selects standards and policies, sets "
-                             "parameters with reasons and declares clauses not applicable; see `ecs-check profile show`.")(fn)
+                             "parameters with reasons and declares clauses not applicable; a FILE, or the name of a "
+                             "shipped profile (`ecs-check profile list`). See `ecs-check profile show`.")(fn)
 
 
 def paths_argument(fn: Any) -> Any:
@@ -180,6 +181,14 @@ def profile() -> None:
     """Inspect profiles: what a profile selects, changes and declares not applicable."""
 
 
+@profile.command(name="list")
+def profile_list() -> int:
+    """List the shipped profiles: name, title and file."""
+    from checker.commands import profile as command
+
+    return command.list_shipped()
+
+
 @profile.command(name="show")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--standard", "standards", multiple=True, default=("all",), show_default=True, metavar="ID",
@@ -191,8 +200,9 @@ def profile() -> None:
               help="Use only the --policies directories, not the shipped policies.")
 def profile_show(file: Path, standards: tuple[str, ...], fmt: str, policy_dirs: tuple[Path, ...],
                  config_file: Path | None, no_shipped: bool) -> int:
-    """Print the effective policy set of the profile FILE: every policy with its parameters, each change with
-    its reason (loosened ones flagged), what is excluded and what is declared not applicable.
+    """Print the effective policy set of the profile FILE (a file, or a shipped profile's name): every policy
+    with its parameters, each change with its reason (loosened ones flagged), what is excluded and what is
+    declared not applicable.
 
     \b
     Exit codes: 0 the profile is valid; 2 it is not (every problem at its line).

@@ -165,9 +165,31 @@ def _problem(doc: Document, code: str, message: str, at: tuple[Any, ...]) -> Pro
     return Problem(code, message, Location(doc.display, line, col, render(at)))
 
 
-def load_profile(path: Path, display: str | None = None) -> Profile:
+def shipped_profiles() -> dict[str, Path]:
+    """The profiles shipped with ecs-check, by name (file name without extension)."""
+    from checker.resources import shipped
+
+    root = shipped("profiles")
+    return {path.stem: path for path in sorted(root.glob("*.yaml"))} if root.is_dir() else {}
+
+
+def find_profile(name: str | Path) -> Path:
+    """A profile file: the path given, or, when no such file exists and the name has no directory or
+    extension, the shipped profile of that name (reports show which file was used)."""
+    path = Path(name)
+    if path.exists() or path.suffix or len(path.parts) != 1:
+        return path
+    shipped = shipped_profiles()
+    if str(name) in shipped:
+        return shipped[str(name)]
+    raise CheckerError.at("ECS002", f"no file {str(name)!r} and no shipped profile of that name "
+                                    f"(shipped: {', '.join(shipped) or 'none'})", str(name))
+
+
+def load_profile(path: str | Path, display: str | None = None) -> Profile:
     """Read a profile and check it against its schema and itself; raises CheckerError listing every problem."""
-    doc = load_document(path, display or display_path(path), PROFILE_LIMIT)
+    found = find_profile(path)
+    doc = load_document(found, display or display_path(found), PROFILE_LIMIT)
     return profile_from_document(doc)
 
 

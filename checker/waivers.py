@@ -38,6 +38,7 @@ from typing import Any
 from checker.errors import CheckerError, Location, Problem
 from checker.findings import AppliedWaiver, Finding, Status, Text
 from checker.loading import Document, display_path, load_document
+from checker.operators.documents import same_name
 from checker.paths import render
 from checker.policy import PolicySet
 from checker.profiles import text_of
@@ -74,7 +75,7 @@ class Person:
         """The same person: equal staff ids when both have one, else equal names (case and spacing aside)."""
         if self.staff_id and other.staff_id:
             return self.staff_id == other.staff_id
-        return " ".join(self.name.split()).casefold() == " ".join(other.name.split()).casefold()
+        return same_name(self.name, other.name)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "staff_id": self.staff_id}
@@ -315,10 +316,8 @@ def apply_waivers(findings: Iterable[Finding], waiver_file: WaiverFile, as_of: d
     for waiver in in_force:
         citations = waived_by.get(waiver.id, [])
         if citations:
-            reason = Text(
-                f"在评价日 {as_of} 有效（{waiver.approved_on} 由 {waiver.approved_by.label} 批准，{waiver.expires_on} 到期）",
-                f"in force on {as_of} (approved by {waiver.approved_by.label} on {waiver.approved_on}, expires {waiver.expires_on})",
-            )
+            reason = Text(f"在评价日 {as_of} 有效（{waiver.approved_on} 由 {waiver.approved_by.label} 批准）",
+                          f"in force on {as_of} (approved by {waiver.approved_by.label} on {waiver.approved_on})")
             outcome[waiver.id] = WaiverOutcome(waiver, "active", reason, tuple(citations))
         else:
             others = sorted({chosen[i].id for i, f in enumerate(findings) if i in chosen and waiver.covers(f)})

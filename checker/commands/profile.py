@@ -10,7 +10,7 @@ from typing import Any
 
 from checker.findings import ParameterChange, clause_key
 from checker.policy import CompiledPolicy, PolicySet, load_policy_set
-from checker.profiles import Tailoring, load_profile
+from checker.profiles import Tailoring, load_profile, shipped_profiles
 from checker.workspace import open_workspace
 
 DIRECTION_WORDS = {"stricter": "stricter", "unchanged": "unchanged", "looser": "LOOSENED",
@@ -85,13 +85,24 @@ def text(tailoring: Tailoring, policy_set: PolicySet) -> str:
     loosened = tailoring.loosened
     lines += [
         "",
-        f"{len(policy_set.policies)} policies checked, {len(tailoring.excluded)} excluded, "
-        f"{len(tailoring.changes)} parameters set ({len(loosened)} loosened), "
+        f"{_count(len(policy_set.policies), 'policy', 'policies')} checked, {len(tailoring.excluded)} excluded, "
+        f"{_count(len(tailoring.changes), 'parameter', 'parameters')} set ({len(loosened)} loosened), "
         f"{len(tailoring.not_applicable)} declared not applicable",
     ]
     for change in loosened:
         lines.append(f"LOOSENED: {change.policy_id} {change_line(change)}")
     return "\n".join(lines) + "\n"
+
+
+def list_shipped() -> int:
+    for name, path in shipped_profiles().items():
+        profile = load_profile(path)
+        sys.stdout.write(f"{name:<20} {_both(profile.title)}  ({path.name})\n")
+    return 0
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def show(file: Path, *, standards: Sequence[str] = ("all",), fmt: str = "text", policy_dirs: Sequence[Path] = (),

@@ -336,7 +336,8 @@ def _item(finding: Finding, bundle: str) -> ItemView:
         parameters=tuple(finding.parameters.items()),
         verification=VERIFICATION_WORDS.get(finding.verification, Text(finding.verification, finding.verification)),
         waiver=waiver_text(finding.waiver, finding.original_status) if finding.waiver else None,
-        overrides=tuple((finding_change_text(change), change.loosened) for change in finding.overrides),
+        overrides=tuple((finding_change_text(change), change.loosened) for change in finding.overrides
+                        if finding.status is not Status.NOT_APPLICABLE),
     )
 
 

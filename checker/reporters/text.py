@@ -61,8 +61,6 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
             current = finding.standard
             lines += ["", _style(f"== {current} ==", None, colour)]
         label, hue = SYMBOLS[finding.status]
-        if finding.original_status is not None:
-            label = f"{label}({SYMBOLS[finding.original_status][0]})"
         citation = finding.clause + (f" {finding.item}" if finding.item else "")
         title = {"zh": finding.title.zh, "en": finding.title.en}.get(lang, f"{finding.title.zh} / {finding.title.en}")
         lines.append(f"{_style(f'{label:<12}', hue, colour)} {citation:<14} {title}")
@@ -72,7 +70,7 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
             lines.append(f"{'':12} {'':14} {finding.message.en}")
         if finding.waiver is not None:
             lines.append(f"{'':12} {'':14} {_pick(waiver_text(finding.waiver, finding.original_status), lang)}")
-        for change in finding.overrides:
+        for change in finding.overrides if finding.status is not Status.NOT_APPLICABLE else ():
             lines.append(f"{'':12} {'':14} {_pick(finding_change_text(change), lang)}")
         if finding.status is not Status.PASS and finding.status is not Status.NOT_APPLICABLE:
             for ref in finding.evidence[:EVIDENCE_SHOWN]:
