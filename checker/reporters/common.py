@@ -245,9 +245,9 @@ def waiver_lines(result: Result) -> list[Text]:
     for outcome in report.outcomes:
         w = outcome.waiver
         state = WAIVER_STATE_WORDS[outcome.state]
-        waived = f": {', '.join(outcome.findings)}" if outcome.findings else ""
+        waived = ", ".join(outcome.findings)
         lines.append(Text(
-            f"{w.id} [{state.zh}] {w.target}，{w.expires_on} 到期：{outcome.reason.zh}{waived}",
-            f"{w.id} [{state.en}] {w.target}, expires {w.expires_on}: {outcome.reason.en}{waived}",
+            f"{w.id} [{state.zh}] {w.target}，{w.expires_on} 到期：{outcome.reason.zh}" + (f"；豁免 {waived}" if waived else ""),
+            f"{w.id} [{state.en}] {w.target}, expires {w.expires_on}: {outcome.reason.en}" + (f"; waives {waived}" if waived else ""),
         ))
     return lines
