@@ -127,3 +127,28 @@ def test_markdown_is_commonmark_and_flags_the_loosening():
     assert "<strong>These parameters are loosened (requirements the standard allows to be adjusted):</strong>" in rendered
     assert "<strong>LOOSENED</strong>" in rendered
     assert "Conclusion: some findings fail" in rendered
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "junit", "sarif"])
+def test_one_language_renders(fmt, lang):
+    text = renderer(fmt)(sample.tailored(), {"lang": lang})
+    assert ("放宽" if lang == "zh" else "LOOSENED") in text
+
+
+@pytest.mark.parametrize(
+    ("facts", "methods"),
+    [({"attestation_method": "sampling"}, ["INTERVIEW", "EXAMINE"]),
+     ({"2.attestation_method": "document_review"}, ["INTERVIEW", "EXAMINE"]),
+     ({"attestation_method": "observation"}, ["INTERVIEW", "EXAMINE"]),
+     ({"attestation_method": "interview"}, ["INTERVIEW"]),
+     ({"attestations_found": 1}, ["INTERVIEW"])],
+    ids=["sampling", "document-review-in-all-of", "observation", "interview", "not-accepted"],
+)
+def test_oscal_method_of_an_attested_finding(facts, methods):
+    import dataclasses
+
+    from checker.reporters.oscal import methods as oscal_methods
+
+    finding = dataclasses.replace(sample.result().findings[0], verification="attestation", facts=facts)
+    assert oscal_methods(finding) == methods
