@@ -251,7 +251,9 @@ def direction(parameter: Parameter, value: Any) -> str:
     if value == default and type(value) is type(default):
         return "unchanged"
     if parameter.stricter == "superset" and isinstance(value, list) and isinstance(default, list):
-        return "stricter" if all(item in value for item in default) else "looser"
+        if not all(item in value for item in default):
+            return "looser"
+        return "unchanged" if all(item in default for item in value) else "stricter"
     return "unranked"
 
 
@@ -295,19 +297,19 @@ def _value_problem(parameter: Parameter, value: Any) -> tuple[str, str] | None:
     if parameter.maximum is not None and _is_number(value) and value > parameter.maximum:
         return "ECS403", f"parameter {name} = {_show(value)} is above its maximum {_show(parameter.maximum)}"
     way = direction(parameter, value)
-    if way in ("looser", "unranked") and not parameter.adjustable:
-        unit = f" {parameter.unit}" if parameter.unit else ""
-        if way == "looser":
-            bound = "at least" if parameter.stricter == "higher" else "at most"
-            if parameter.stricter == "superset":
-                return "ECS404", (f"parameter {name} may only gain entries (default {_show(parameter.default)}); "
-                                  "the standard does not allow this requirement to be loosened")
-            return "ECS404", (f"parameter {name} = {_show(value)}{unit} is looser than the standard's "
-                              f"{_show(parameter.default)}{unit} and the standard does not allow it to be adjusted; "
-                              f"use a value {bound} {_show(parameter.default)}{unit}")
+    if way not in ("looser", "unranked") or parameter.adjustable:
+        return None
+    default = _show(parameter.default)
+    if way == "unranked":
         return "ECS404", (f"parameter {name} declares no stricter direction and is not adjustable, so it can only "
-                          f"keep its default {_show(parameter.default)}")
-    return None
+                          f"keep its default {default}")
+    if parameter.stricter == "superset":
+        return "ECS404", (f"parameter {name} may only gain entries (default {default}); the standard does not allow "
+                          "this requirement to be loosened")
+    unit = f" {parameter.unit}" if parameter.unit else ""
+    bound = "at least" if parameter.stricter == "higher" else "at most"
+    return "ECS404", (f"parameter {name} = {_show(value)}{unit} is looser than the standard's {default}{unit} and the "
+                      f"standard does not allow it to be adjusted; use a value {bound} {default}{unit}")
 
 
 def _matches(pattern: str, policy_id: str) -> bool:

@@ -328,3 +328,23 @@ def test_find_profile_by_shipped_name(tmp_path, monkeypatch):
         find_profile("nope")
     assert "shipped: apparel-operator, food-operator, platform" in str(caught.value)
     assert find_profile("nope.yaml") == Path("nope.yaml"), "a name with an extension is a file name"
+
+
+@pytest.mark.parametrize(
+    ("stricter", "default", "value", "adjustable", "code"),
+    [
+        ("superset", ["food_operation"], ["food_operation", "medical_device_operation"], False, None),
+        ("superset", ["food_operation"], [], False, "ECS404"),
+        ("superset", ["food_operation"], [], True, None),
+        (None, 24, 23, False, "ECS404"),   # no declared direction: only the default is safe
+        (None, 24, 23, True, None),
+        (None, 24, 24, False, None),
+    ],
+    ids=["superset-gains", "superset-loses", "superset-loses-adjustable", "unranked", "unranked-adjustable", "unranked-same"],
+)
+def test_lists_and_undeclared_directions(stricter, default, value, adjustable, code):
+    from checker.profiles import _value_problem
+
+    kind = "array" if isinstance(default, list) else "number"
+    problem = _value_problem(parameter(stricter, default, adjustable, kind), value)
+    assert (problem[0] if problem else None) == code
