@@ -79,8 +79,8 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
                 lines.append(f"{'':12} {'':14} -> {ref.path} ({where}){note}")
             if len(finding.evidence) > EVIDENCE_SHOWN:
                 lines.append(f"{'':12} {'':14} -> ... {len(finding.evidence) - EVIDENCE_SHOWN} more in the JSON output")
-        for note in finding.notes:
-            lines.append(f"{'':12} {'':14} note: {note.en if lang == 'en' else note.zh if lang == 'zh' else note.zh + ' / ' + note.en}")
+        for remark in finding.notes:
+            lines.append(f"{'':12} {'':14} note: {remark.en if lang == 'en' else remark.zh if lang == 'zh' else remark.zh + ' / ' + remark.en}")
     counts = summarize(result.findings)
     lines += ["", "summary: " + ", ".join(f"{name} {count}" for name, count in counts.items() if count)]
     return "\n".join(lines) + "\n"
