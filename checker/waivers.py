@@ -186,8 +186,9 @@ def _person(raw: Mapping[str, Any]) -> Person:
     return Person(raw["name"], raw["role"], raw.get("staff_id"))
 
 
-def load_waivers(path: Path, display: str | None = None) -> WaiverFile:
+def load_waivers(path: str | Path, display: str | None = None) -> WaiverFile:
     """Read and check a waivers file; raises CheckerError listing every problem, each at its line."""
+    path = Path(path)
     doc = load_document(path, display or display_path(path), WAIVERS_LIMIT)
     return waivers_from_document(doc)
 
