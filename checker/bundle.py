@@ -313,6 +313,7 @@ PARTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("performance", "consultations"), "replied_by_human", "total"),
     (("performance", "reviews"), "negative", "total"),
     (("performance", "ai_answers"), "accurate", "total"),
+    (("attestations", "*", "method"), "findings", "sample_size"),
 )
 
 # (record pattern, field, list pattern): the field names the id of a record in that list.

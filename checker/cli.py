@@ -51,6 +51,13 @@ def config_option(fn: Any) -> Any:
                              "within the git repository).")(fn)
 
 
+def profile_option(fn: Any) -> Any:
+    return click.option("--profile", "profile", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+                        help="Profile (schemas/profile.schema.json) that selects standards and policies, sets "
+                             "parameters with reasons and declares clauses not applicable; a FILE, or the name of a "
+                             "shipped profile (`ecs-check profile list`). See `ecs-check profile show`.")(fn)
+
+
 def paths_argument(fn: Any) -> Any:
     return click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(fn)
 
@@ -63,8 +70,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Check e-commerce customer service evidence against DB33/T 2039-2017 and NJ-ECCS.
 
     \b
-    Exit codes: 0 no failing finding; 1 a finding is fail, insufficient_evidence
-    or error; 2 unusable input or usage; 3 internal error.
+    Exit codes: 0 no failing finding (waived findings do not fail); 1 a finding
+    is fail, insufficient_evidence or error; 2 unusable input or usage (also a
+    broken profile or waivers file); 3 internal error.
     """
     ctx.obj = {"debug": debug}
 
@@ -121,11 +129,18 @@ def _format_names() -> list[str]:
               help="Refuse bundle files larger than this, before parsing.")
 @click.option("--min-grade", type=click.Choice(["AAA", "AAAA", "AAAAA"]),
               help="Exit 1 when the NJ-ECCS grade is lower than this, or withheld. Without it the grade never changes the exit code.")
+@profile_option
+@click.option("--waivers", "waivers", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Waivers file (schemas/waivers.schema.json): a waiver in force on the as-of date turns a fail or "
+                   "insufficient_evidence finding into waived, keeping its original status; expired or orphaned "
+                   "waivers are reported. A malformed file stops the run (exit 2).")
+@click.option("--max-waivers", type=click.IntRange(min=0), metavar="N",
+              help="Stop with an error (exit 2) when more than N waivers are active.")
 @click.pass_context
 def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str,
           output_specs: tuple[tuple[str | None, Path], ...], policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool,
           as_of: dt.date | None, lang: str, sarif_all: bool, color: bool | None, max_bundle_bytes: int,
-          min_grade: str | None) -> int:
+          min_grade: str | None, profile: Path | None, waivers: Path | None, max_waivers: int | None) -> int:
     """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause.
 
     \b
@@ -146,6 +161,7 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
         config_file=config_file, shipped_policies=not no_shipped, as_of=as_of,
         options={"lang": lang, "color": color, "sarif_all": sarif_all},
         max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"], min_grade=min_grade,
+        profile=profile, waivers=waivers, max_waivers=max_waivers,
     )
 
 
@@ -160,6 +176,43 @@ def policies(standards: tuple[str, ...], fmt: str, policy_dirs: tuple[Path, ...]
     from checker.commands import policies as command
 
     return command.run(standards=standards, fmt=fmt, policy_dirs=policy_dirs, config_file=config_file)
+
+
+@cli.group()
+def profile() -> None:
+    """Inspect profiles: what a profile selects, changes and declares not applicable."""
+
+
+@profile.command(name="list")
+def profile_list() -> int:
+    """List the shipped profiles: name, title and file."""
+    from checker.commands import profile as command
+
+    return command.list_shipped()
+
+
+@profile.command(name="show")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--standard", "standards", multiple=True, default=("all",), show_default=True, metavar="ID",
+              help="Narrow further to this standard, as `check --standard` does. Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@policies_option
+@config_option
+@click.option("--no-shipped-policies", "no_shipped", is_flag=True,
+              help="Use only the --policies directories, not the shipped policies.")
+def profile_show(file: Path, standards: tuple[str, ...], fmt: str, policy_dirs: tuple[Path, ...],
+                 config_file: Path | None, no_shipped: bool) -> int:
+    """Print the effective policy set of the profile FILE (a file, or a shipped profile's name): every policy
+    with its parameters, each change with its reason (loosened ones flagged), what is excluded and what is
+    declared not applicable.
+
+    \b
+    Exit codes: 0 the profile is valid; 2 it is not (every problem at its line).
+    """
+    from checker.commands import profile as command
+
+    return command.show(file, standards=standards, fmt=fmt, policy_dirs=policy_dirs, config_file=config_file,
+                        shipped_policies=not no_shipped)
 
 
 @cli.command()
@@ -219,9 +272,9 @@ def test_command(paths: tuple[Path, ...], policy_dirs: tuple[Path, ...], config_
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["bundle", "policy", "findings", "scoring"]))
+@click.argument("name", type=click.Choice(["bundle", "policy", "findings", "scoring", "profile", "waivers"]))
 def schema(name: str) -> int:
-    """Print the JSON Schema of a bundle, a policy file, the JSON findings or the NJ-ECCS scoring model."""
+    """Print the JSON Schema of a bundle, a policy file, the JSON findings, the NJ-ECCS scoring model, a profile or a waivers file."""
     from checker.commands import schema as command
 
     return command.run(name)

@@ -2,6 +2,7 @@
 
 ECS0xx: usage and files; ECS1xx: policies; ECS2xx: parsing;
 ECS3xx: evidence bundles; ECS4xx: profiles and waivers; ECS5xx: the scoring model; ECS9xx: internal.
+ECS3xx: evidence bundles; ECS4xx: profiles and waivers; ECS9xx: internal.
 """
 
 from __future__ import annotations
@@ -45,6 +46,18 @@ CODES: dict[str, str] = {
     "ECS305": "attachment resolves outside the bundle directory (symlink)",
     "ECS306": "two records in one list share an id",
     "ECS501": "NJ-ECCS scoring model does not match schemas/scoring.schema.json or is inconsistent",
+    "ECS401": "profile does not match schemas/profile.schema.json",
+    "ECS402": "profile names a standard, policy, item or parameter that does not exist or is not selected",
+    "ECS403": "profile parameter value has the wrong type or is out of range",
+    "ECS404": "profile loosens a parameter the standard does not allow to be adjusted",
+    "ECS405": "profile selects no policy, or an include or exclude pattern matches none",
+    "ECS406": "profile is written for the other organization role",
+    "ECS407": "profile sets a parameter, declares an item or excludes a pattern twice",
+    "ECS411": "waivers file does not match schemas/waivers.schema.json",
+    "ECS412": "two waivers share an id",
+    "ECS413": "waiver is approved by its own author",
+    "ECS414": "waiver expires before it was approved",
+    "ECS415": "more active waivers than --max-waivers allows",
     "ECS901": "internal error",
 }
 

@@ -16,6 +16,7 @@ from checker.policy import CompiledCheck, CompiledPolicy, PolicySet
 
 if TYPE_CHECKING:
     from checker.scoring import Grade
+    from checker.waivers import WaiverFile, WaiverReport
 
 ROLE_WORDS = {"platform": Text("电子商务第三方平台", "platforms"), "operator": Text("电子商务经营者", "operators")}
 
@@ -29,6 +30,7 @@ class Result:
     policy_set: PolicySet
     standards: tuple[str, ...]
     grade: Grade | None = None  # the NJ-ECCS grade (checker.scoring), when NJ-ECCS was checked
+    waivers: WaiverReport | None = None  # every waiver of --waivers and what became of it
 
 
 def _role_applies(applies_to: str, role: str) -> bool:
@@ -73,10 +75,17 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
     findings = []
     role_ok = _role_applies(policy.applies_to, bundle.role)
     policy_condition = compiled.applies_if(ctx)(ctx.data) if compiled.applies_if is not None and role_ok else True
+    tailoring = compiled.tailoring
     for check in compiled.checks:
         ctx.instants.naive_reads = 0
+        declared = tailoring.declared(check.item.item if check.item else None) if tailoring else None
         if not role_ok:
             outcome = _not_applicable_for_role(policy.applies_to, bundle.role)
+        elif declared is not None:
+            assert tailoring is not None
+            outcome = Outcome(Status.NOT_APPLICABLE, Text(
+                f"配置文件 {tailoring.profile} 声明不适用（未运行检查）：{declared.zh}",
+                f"declared not applicable by profile {tailoring.profile} (not checked): {declared.en}"))
         elif policy_condition is False:
             outcome = Outcome(Status.NOT_APPLICABLE, Text("本条的适用条件不成立", "the condition for this clause does not hold for the organization"))
         elif policy_condition is None:
@@ -109,6 +118,7 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
             facts=_plain(outcome.facts),
             notes=tuple(notes),
             policy_file=policy.source,
+            overrides=tailoring.changes if tailoring else (),
         ))
     return findings
 
@@ -137,12 +147,21 @@ def _plain(facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def evaluate(policy_set: PolicySet, bundle: Bundle, standards: Iterable[str] = ("all",), debug: bool = False) -> Result:
+def evaluate(policy_set: PolicySet, bundle: Bundle, standards: Iterable[str] = ("all",), debug: bool = False,
+             waivers: WaiverFile | None = None) -> Result:
+    """Evaluate every policy of the set, then apply `waivers` (see checker.waivers)."""
     from checker.evidence import check_evidence
+    from checker.profiles import check_role
 
+    check_role(policy_set.tailoring, bundle.role, bundle.display)
     check_evidence(policy_set.policies, bundle)
     ctx = bundle.context()
     findings: list[Finding] = []
     for compiled in policy_set.policies:
         findings.extend(evaluate_policy(compiled, bundle, ctx, debug))
-    return Result(sort_findings(findings), bundle, policy_set, tuple(standards))
+    report = None
+    if waivers is not None:
+        from checker.waivers import apply_waivers
+
+        findings, report = apply_waivers(findings, waivers, bundle.as_of, policy_set)
+    return Result(sort_findings(findings), bundle, policy_set, tuple(standards), waivers=report)

@@ -85,6 +85,74 @@ class EvidenceRef:
 
 
 @dataclass(frozen=True)
+class ParameterChange:
+    """A parameter a profile set to another value than the policy's default, and why.
+
+    `direction` is `stricter`, `unchanged`, `looser` or `unranked` (the policy
+    does not say which way is stricter); `loosened` is true for the last two,
+    which a profile may only set where the standard allows adjustment.
+    """
+
+    policy_id: str
+    name: str
+    default: Any
+    value: Any
+    direction: str
+    adjustable: bool
+    reason: Text
+    profile: str
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def loosened(self) -> bool:
+        return self.direction in ("looser", "unranked")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "policy_id": self.policy_id,
+            "name": self.name,
+            "default": self.default,
+            "value": self.value,
+            "direction": self.direction,
+            "loosened": self.loosened,
+            "adjustable": self.adjustable,
+            "reason": self.reason.to_json(),
+            "profile": self.profile,
+            "file": self.file,
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class AppliedWaiver:
+    """The waiver that turned a finding into `waived` (see checker.waivers)."""
+
+    id: str
+    justification: Text
+    author: str
+    approved_by: str
+    approved_on: str
+    expires_on: str
+    reference: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "justification": self.justification.to_json(),
+            "author": self.author,
+            "approved_by": self.approved_by,
+            "approved_on": self.approved_on,
+            "expires_on": self.expires_on,
+            "reference": self.reference,
+            "file": self.file,
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
 class Finding:
     policy_id: str
     standard: str
@@ -103,6 +171,9 @@ class Finding:
     facts: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[Text, ...] = ()
     policy_file: str | None = None
+    overrides: tuple[ParameterChange, ...] = ()  # the profile's changes to this policy's parameters
+    original_status: Status | None = None  # what the evaluation said, when a waiver changed it
+    waiver: AppliedWaiver | None = None
 
     @property
     def citation(self) -> str:
@@ -132,6 +203,9 @@ class Finding:
             "facts": dict(self.facts),
             "notes": [note.to_json() for note in self.notes],
             "policy_file": self.policy_file,
+            "overrides": [change.to_json() for change in self.overrides],
+            "original_status": self.original_status.value if self.original_status else None,
+            "waiver": self.waiver.to_json() if self.waiver else None,
         }
 
 

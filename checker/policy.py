@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.compiling import CompileEnv
 from checker.errors import CheckerError, Location, Problem
-from checker.findings import Text
+from checker.findings import ParameterChange, Text
 from checker.inventory import Inventory, shipped_inventory
 from checker.loading import Document, display_path, load_document
 from checker.operators import Rule, compile_rule
@@ -30,6 +30,9 @@ from checker.policy_checks import COMPILED_CHECKS, POLICY_CHECKS
 from checker.predicates import BoundPred, compile_predicate
 from checker.resources import shipped
 from checker.schema_check import SchemaCheck, meta_problems
+
+if TYPE_CHECKING:
+    from checker.profiles import Profile, Tailoring
 
 POLICY_LIMIT = 1024 * 1024
 NOT_POLICIES = frozenset({"scoring.yaml", "scoring.yml"})
@@ -123,6 +126,21 @@ class CompiledCheck:
 
 
 @dataclass(frozen=True)
+class PolicyTailoring:
+    """What a profile changed for one policy: parameter values, and what it declared not applicable."""
+
+    profile: str
+    changes: tuple[ParameterChange, ...] = ()
+    not_applicable: Mapping[str | None, Text] = field(default_factory=dict)  # item (None: the whole clause) -> justification
+
+    def declared(self, item: str | None) -> Text | None:
+        """The justification when the clause, or this item of it, is declared not applicable."""
+        if None in self.not_applicable:
+            return self.not_applicable[None]
+        return self.not_applicable.get(item) if item is not None else None
+
+
+@dataclass(frozen=True)
 class CompiledPolicy:
     policy: Policy
     params: Mapping[str, Any]
@@ -131,6 +149,7 @@ class CompiledPolicy:
     used_params: frozenset[str]
     paths: tuple[str, ...]
     path_refs: tuple[tuple[JsonPath, tuple[Any, ...]], ...] = ()  # every JSONPath compiled, with where it is written
+    tailoring: PolicyTailoring | None = None  # set when a profile changed or declared something of this policy
 
 
 @dataclass(frozen=True)
@@ -194,6 +213,8 @@ class PolicySet:
     overrides: tuple[Override, ...]
     sha256: str
     roots: tuple[str, ...]
+    tailoring: Tailoring | None = None  # the profile applied, if any
+    available: tuple[str, ...] = ()  # every policy id loaded, selected or not
 
     def by_id(self) -> dict[str, CompiledPolicy]:
         return {cp.policy.id: cp for cp in self.policies}
@@ -475,11 +496,16 @@ def load_policy_set(
     standards: Iterable[str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     inventory: Inventory | None = None,
+    profile: Profile | None = None,
 ) -> PolicySet:
     """Load, validate and compile the policies under `roots` (later roots win by id).
 
-    `overrides` are parameter values by policy id; `inventory` is the clause
-    inventory to check against (default: the shipped one).
+    The one place the effective policy set is worked out: `profile` (see
+    checker.profiles) selects policies, sets parameters and declares
+    clauses not applicable, then `standards` narrows the selection further.
+    `overrides` are parameter values by policy id, for callers that tune
+    policies in code; `inventory` is the clause inventory to check against
+    (default: the shipped one).
     """
     roots = unique_roots(roots) if roots else default_roots()
     files = root_files(roots)
@@ -488,13 +514,27 @@ def load_policy_set(
     problems.extend(loaded.problems)
     if problems:
         raise CheckerError(problems)
+    tailoring: Tailoring | None = None
+    if profile is not None:
+        from checker.profiles import resolve
+
+        by_id = {policy_id: entry.policy for policy_id, entry in loaded.policies.items() if entry.policy is not None}
+        tailoring = resolve(profile, by_id, refs.inventory)
     wanted = _standard_filter(standards)
     compiled: list[CompiledPolicy] = []
     for policy_id in sorted(loaded.policies):
         entry = loaded.policies[policy_id].compiled
         assert entry is not None
+        if tailoring is not None:
+            if policy_id not in tailoring.selected:
+                continue
+            entry = _tailored(entry, tailoring, (overrides or {}).get(policy_id, {}))
         if wanted is None or wanted(entry.policy):
             compiled.append(entry)
+    if tailoring is not None and not compiled:
+        raise CheckerError.at("ECS405", f"no policy is left to check: profile {tailoring.id} selects "
+                                        f"{len(tailoring.selected)} policies, none of them in --standard "
+                                        f"{', '.join(standards or ())}", tailoring.file)
     digest = hashlib.sha256()
     for policy_id in sorted(loaded.policies):
         policy = loaded.policies[policy_id].policy
@@ -509,7 +549,21 @@ def load_policy_set(
         overrides=loaded.overrides,
         sha256=digest.hexdigest(),
         roots=tuple(r.resolve().name for r in roots),
+        tailoring=tailoring,
+        available=tuple(sorted(loaded.policies)),
     )
+
+
+def _tailored(entry: CompiledPolicy, tailoring: Tailoring, overrides: Mapping[str, Any]) -> CompiledPolicy:
+    """`entry` compiled with the profile's parameter values, carrying what the profile changed and declared."""
+    policy_id = entry.policy.id
+    changes = tailoring.changes_for(policy_id)
+    declared = tailoring.declarations_for(policy_id)
+    if not changes and not declared:
+        return entry
+    if changes:
+        entry = compile_policy(entry.policy, {**overrides, **{c.name: c.value for c in changes}})
+    return replace(entry, tailoring=PolicyTailoring(tailoring.id, changes, declared))
 
 
 def standard_slug(standard: str) -> str:

@@ -114,8 +114,14 @@ def build() -> dict[str, Any]:
                     "minimum": {"type": "number"},
                     "maximum": {"type": "number"},
                     "description": {"$ref": "#/$defs/text"},
-                    "stricter": {"enum": ["higher", "lower"], "description": "Which direction makes the requirement stricter."},
-                    "adjustable": {"type": "boolean", "description": "Whether the standard itself allows loosening it."},
+                    "stricter": {"enum": ["higher", "lower", "superset"],
+                                 "description": "Which direction makes the requirement stricter: a higher or lower number, "
+                                                "or (superset) a list holding more entries. A profile may always move a "
+                                                "parameter this way."},
+                    "adjustable": {"type": "boolean",
+                                   "description": "Whether the standard itself allows the requirement to be adjusted "
+                                                  "(e.g. DB33/T 2039-2017 4.2); only then may a profile loosen it, "
+                                                  "and every report flags that (INT-080)."},
                 },
             },
             "item": {

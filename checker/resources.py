@@ -1,4 +1,4 @@
-"""Where the shipped policies, schemas and samples are.
+"""Where the shipped policies, schemas, profiles and samples are.
 
 In a wheel they are bundled under `checker/_bundled/`; in a source checkout
 (editable install, tests) they are the top-level directories.
@@ -12,7 +12,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def shipped(name: str) -> Path:
-    """`policies`, `schemas` or `evidence_samples`."""
+    """`policies`, `schemas`, `profiles` or `evidence_samples`."""
     bundled = _PACKAGE / "_bundled" / name
     if bundled.is_dir():
         return bundled

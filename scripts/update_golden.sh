@@ -4,5 +4,5 @@
 # then review `git diff tests/golden` before committing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ECS_CHECK_UPDATE_GOLDEN=1 python -m pytest -q tests/reporters/test_golden.py "$@"
+ECS_CHECK_UPDATE_GOLDEN=1 python -m pytest -q tests/reporters/test_golden.py tests/reporters/test_tailored.py -k golden "$@"
 git --no-pager diff --stat -- tests/golden || true

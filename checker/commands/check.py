@@ -21,7 +21,9 @@ from checker.errors import CheckerError
 from checker.findings import exit_code, summarize
 from checker.output import check_destination, write_all_atomic
 from checker.policy import load_policy_set
+from checker.profiles import load_profile
 from checker.reporters import renderer
+from checker.waivers import check_max_active, load_waivers, unwaived
 from checker.workspace import open_workspace
 
 
@@ -47,8 +49,16 @@ def run(
     max_bundle_bytes: int = Limits().bundle_bytes,
     debug: bool = False,
     min_grade: str | None = None,
+    profile: Path | None = None,
+    waivers: Path | None = None,
+    max_waivers: int | None = None,
 ) -> int:
-    """Evaluate once and render it to stdout (`fmt`, unless `output` takes it) and to each (format, path) in `outputs`."""
+    """Evaluate once and render it to stdout (`fmt`, unless `output` takes it) and to each (format, path) in `outputs`.
+
+    `profile` tailors the policy set (checker.profiles); `waivers` are applied
+    to the findings (checker.waivers), and more than `max_waivers` active
+    waivers stops the run. A broken profile or waivers file stops it too.
+    """
     options = options or {}
     files = list(outputs) + ([(fmt, output)] if output is not None else [])
     seen: set[Path] = set()
@@ -60,9 +70,11 @@ def run(
     for _, path in files:
         check_destination(path)
 
+    tailoring = load_profile(profile) if profile is not None else None
+    waiver_file = load_waivers(waivers) if waivers is not None else None
     workspace = open_workspace(config_file, policy_dirs, shipped=shipped_policies)
     roots = list(workspace.roots)
-    policy_set = load_policy_set(roots, standards, inventory=workspace.inventory)
+    policy_set = load_policy_set(roots, standards, inventory=workspace.inventory, profile=tailoring)
     model = None
     if scoring.wanted(standards) and any(c.policy.standard == scoring.STANDARD for c in policy_set.policies):
         model_file = scoring.model_path(roots)
@@ -71,9 +83,10 @@ def run(
     if min_grade is not None and model is None:
         raise CheckerError.at("ECS001", "--min-grade needs NJ-ECCS among the standards checked (and its scoring model)", "<command line>")
     bundle = load_bundle(bundle_path, as_of, Limits(bundle_bytes=max_bundle_bytes), display=str(bundle_path))
-    result = evaluate(policy_set, bundle, standards, debug=debug)
-    if model is not None:
-        result = dataclasses.replace(result, grade=scoring.grade(model, result.findings, bundle))
+    result = evaluate(policy_set, bundle, standards, debug=debug, waivers=waiver_file)
+    check_max_active(result.waivers, max_waivers)
+    if model is not None:  # a waiver never raises the grade: rows score the findings' original statuses (INT-084)
+        result = dataclasses.replace(result, grade=scoring.grade(model, unwaived(result.findings), bundle))
 
     file_options = {**options, "color": False}
     rendered = [(path, renderer(name)(result, file_options)) for name, path in files]

@@ -100,15 +100,21 @@ def _same_person(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bo
         return False
     if a.get("staff_id") and b.get("staff_id"):
         return bool(a["staff_id"] == b["staff_id"])
-    return str(a.get("name", "")).strip().casefold() == str(b.get("name", "")).strip().casefold()
+    return same_name(str(a.get("name", "")), str(b.get("name", "")))
+
+
+def same_name(a: str, b: str) -> bool:
+    """Names of one person as written twice: case and runs of spaces aside."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 @register(
     "attestation",
     "A signed attestation on `topic` by a named person, dated within the evaluation period, not by the "
-    "person it is about, backed by a digest-verified document; its conclusion decides.",
+    "person it is about, backed by a digest-verified document, and giving its sample size when made by "
+    "sampling; its conclusion decides.",
     args_schema({"topic": CODE, "roles": {"type": "array", "items": {"type": "string"}, "minItems": 1}, "noun": TEXT}, ("topic",)),
-    ("attestations_found",),
+    ("attestations_found", "attestation_id", "attestation_method", "sample_size"),
 )
 def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rule:
     topic = args["topic"]
@@ -132,6 +138,8 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text(f"日期 {on} 早于评价期", f"dated {on}, before the evaluation period")))
             if _same_person(item.get("attested_by"), item.get("subject")):
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text("由被证明者本人出具", "made by the person it is about")))
+            if item["method"]["type"] == "sampling" and item["method"].get("sample_size") is None:
+                problems.append((Status.INSUFFICIENT_EVIDENCE, Text("抽样核查未写明样本量", "made by sampling without a sample size")))
             if roles and item["attested_by"].get("role") not in roles:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text(
                     f"出具人角色不是 {'/'.join(roles)}", f"attester's role is not one of {', '.join(roles)}")))
@@ -162,16 +170,19 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
         sample_zh = f"，样本 {method['sample_size']}" if method.get("sample_size") is not None else ""
         found = f", {method['findings']} findings" if method.get("findings") is not None else ""
         found_zh = f"，发现问题 {method['findings']} 个" if method.get("findings") is not None else ""
+        scope = f"; checked: {item['scope']}" if item.get("scope") else ""
+        scope_zh = f"；核查范围：{item['scope']}" if item.get("scope") else ""
         conforms = item["conclusion"] == "conforms"
         verdict = Text("结论：符合" if conforms else "结论：不符合", "conclusion: conforms" if conforms else "conclusion: does not conform")
         message = Text(
-            f"经声明核验（非机器判定）：{by['name']}（{by['role']}）于 {item['attested_on']} 以 {method['type']} 方式核查{sample_zh}{found_zh}，{verdict.zh}",
-            f"attested, not machine-judged: {by['name']} ({by['role']}) on {item['attested_on']} by {method['type']}{sample}{found}; {verdict.en}",
+            f"经声明核验（非机器判定）：{by['name']}（{by['role']}）于 {item['attested_on']} 以 {method['type']} 方式核查{sample_zh}{found_zh}，{verdict.zh}{scope_zh}",
+            f"attested, not machine-judged: {by['name']} ({by['role']}) on {item['attested_on']} by {method['type']}{sample}{found}; {verdict.en}{scope}",
         )
         return Outcome(
             Status.PASS if conforms else Status.FAIL,
             message,
-            {"attestations_found": len(candidates)},
+            {"attestations_found": len(candidates), "attestation_id": item["id"], "attestation_method": method["type"],
+             "sample_size": method.get("sample_size")},
             [(("attestations", index), item["id"])],
         )
 

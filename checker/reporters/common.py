@@ -11,12 +11,16 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker import __version__
 from checker.engine import Result
-from checker.findings import Finding, Status, Text
+from checker.findings import AppliedWaiver, Finding, ParameterChange, Status, Text
 from checker.reporters.grading import grade_of
+
+if TYPE_CHECKING:
+    from checker.profiles import Tailoring
+    from checker.waivers import WaiverReport
 
 TOOL_NAME = "ecs-check"
 # Fixed namespace for every id the reporters derive; changing it changes every id.
@@ -39,6 +43,16 @@ VERIFICATION_WORDS: dict[str, Text] = {
 }
 
 
+def tailoring_of(result: Result) -> Tailoring | None:
+    """The profile applied to the run, if any (read leniently, as results built elsewhere may lack it)."""
+    return getattr(result.policy_set, "tailoring", None)
+
+
+def waivers_of(result: Result) -> WaiverReport | None:
+    """What became of each waiver of the run, if any."""
+    return getattr(result, "waivers", None)
+
+
 def run_key(result: Result) -> str:
     """The inputs that fix a run's findings and grade, as one string."""
     bundle = result.bundle
@@ -48,6 +62,11 @@ def run_key(result: Result) -> str:
         f"as_of={bundle.as_of.isoformat()}",
         f"standards={','.join(sorted(result.standards))}",
     ]
+    tailoring, waivers = tailoring_of(result), waivers_of(result)
+    if tailoring is not None:
+        parts.append(f"profile={tailoring.sha256}")
+    if waivers is not None:
+        parts.append(f"waivers={waivers.sha256}")
     grade = grade_of(result)
     if grade is not None and grade.model_sha256:
         parts.append(f"scoring_model={grade.model_sha256}")
@@ -129,6 +148,7 @@ def provenance(result: Result) -> dict[str, Any]:
     """What a reader needs to reproduce the run: the digest of every input and the tool."""
     bundle = result.bundle
     grade = grade_of(result)
+    waivers = waivers_of(result)
     return {
         "run_id": run_uuid(result),
         "tool": {"name": TOOL_NAME, "version": __version__},
@@ -141,5 +161,93 @@ def provenance(result: Result) -> dict[str, Any]:
         "policy_set": {"sha256": result.policy_set.sha256, "roots": list(result.policy_set.roots),
                        "count": len(result.policy_set.policies)},
         "scoring_model": {"sha256": grade.model_sha256 if grade is not None else None},
+        "profile": profile_ref(result),
+        "waivers": {"file": waivers.file, "sha256": waivers.sha256} if waivers is not None else None,
         "standards": list(result.standards),
     }
+
+
+def profile_ref(result: Result) -> dict[str, str] | None:
+    tailoring = tailoring_of(result)
+    return {"id": tailoring.id, "file": tailoring.file, "sha256": tailoring.sha256} if tailoring is not None else None
+
+
+DIRECTION_WORDS: dict[str, Text] = {
+    "stricter": Text("从严", "stricter"),
+    "unchanged": Text("未变", "unchanged"),
+    "looser": Text("放宽", "LOOSENED"),
+    "unranked": Text("放宽（方向未声明）", "LOOSENED (direction not declared)"),
+}
+
+WAIVER_STATE_WORDS: dict[str, Text] = {
+    "active": Text("有效", "active"),
+    "expired": Text("已到期", "expired"),
+    "not_yet_effective": Text("尚未生效", "not yet effective"),
+    "orphaned": Text("无对象", "orphaned"),
+}
+
+
+def change_text(change: ParameterChange, with_policy: bool = True) -> Text:
+    """`db33-t-2039-2017/4.2 min_hours_per_day: 8 -> 12 (stricter): reason`, in both languages."""
+    words = DIRECTION_WORDS[change.direction]
+    head = f"{change.policy_id + ' ' if with_policy else ''}{change.name}: {change.default} -> {change.value}"
+    return Text(f"{head}（{words.zh}）：{change.reason.zh}", f"{head} ({words.en}): {change.reason.en}")
+
+
+def waiver_text(waiver: AppliedWaiver, original: Status | None) -> Text:
+    """`waived by W-1 until 2026-03-31 (was fail; approved by ...): justification`."""
+    was = STATUS_WORDS[original] if original is not None else Text("", "")
+    return Text(
+        f"已由豁免 {waiver.id} 豁免至 {waiver.expires_on}（原结论：{was.zh}；{waiver.approved_by} 于 {waiver.approved_on} 批准）：{waiver.justification.zh}",
+        f"waived by {waiver.id} until {waiver.expires_on} (was {was.en}; approved by {waiver.approved_by} on "
+        f"{waiver.approved_on}): {waiver.justification.en}",
+    )
+
+
+def finding_change_text(change: ParameterChange) -> Text:
+    """A profile change as shown under a finding: `profile P: name 8 -> 6 (LOOSENED): reason`."""
+    text = change_text(change, with_policy=False)
+    return Text(f"配置文件 {change.profile}：{text.zh}", f"profile {change.profile}: {text.en}")
+
+
+def profile_lines(result: Result) -> list[Text]:
+    """What the profile did, one line each: header, parameters (loosened flagged), exclusions, declarations."""
+    tailoring = tailoring_of(result)
+    if tailoring is None:
+        return []
+    lines = [Text(
+        f"配置文件 {tailoring.id}（{tailoring.title.zh}）：{tailoring.file}，SHA-256 {tailoring.sha256}",
+        f"profile {tailoring.id} ({tailoring.title.en}): {tailoring.file}, SHA-256 {tailoring.sha256}",
+    )]
+    for change in tailoring.changes:
+        text = change_text(change)
+        lines.append(Text("参数 " + text.zh, "parameter " + text.en))
+    for exclusion in tailoring.excluded:
+        lines.append(Text(f"未检查 {exclusion.policy_id}：{exclusion.reason.zh}", f"excluded {exclusion.policy_id}: {exclusion.reason.en}"))
+    for declared in tailoring.not_applicable:
+        lines.append(Text(f"声明不适用 {declared.policy_id}{declared.citation_suffix}：{declared.justification.zh}",
+                          f"not applicable {declared.policy_id}{declared.citation_suffix}: {declared.justification.en}"))
+    return lines
+
+
+def waiver_lines(result: Result) -> list[Text]:
+    """Every waiver with its state and expiry, one line each, after a header line."""
+    report = waivers_of(result)
+    if report is None:
+        return []
+    counts = report.counts()
+    lines = [Text(
+        f"豁免文件 {report.file}，SHA-256 {report.sha256}：有效 {counts['active']}，已到期 {counts['expired']}，"
+        f"尚未生效 {counts['not_yet_effective']}，无对象 {counts['orphaned']}",
+        f"waivers {report.file}, SHA-256 {report.sha256}: {counts['active']} active, {counts['expired']} expired, "
+        f"{counts['not_yet_effective']} not yet effective, {counts['orphaned']} orphaned",
+    )]
+    for outcome in report.outcomes:
+        w = outcome.waiver
+        state = WAIVER_STATE_WORDS[outcome.state]
+        waived = ", ".join(outcome.findings)
+        lines.append(Text(
+            f"{w.id} [{state.zh}] {w.target}，{w.expires_on} 到期：{outcome.reason.zh}" + (f"；豁免 {waived}" if waived else ""),
+            f"{w.id} [{state.en}] {w.target}, expires {w.expires_on}: {outcome.reason.en}" + (f"; waives {waived}" if waived else ""),
+        ))
+    return lines

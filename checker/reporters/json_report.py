@@ -12,15 +12,16 @@ from typing import Any
 from checker import __version__
 from checker.engine import Result
 from checker.findings import summarize
-from checker.reporters.common import provenance
+from checker.reporters.common import provenance, tailoring_of, waivers_of
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def document(result: Result) -> dict[str, Any]:
     bundle = result.bundle
     org = bundle.data["organization"]
     policy_set = result.policy_set
+    tailoring, waivers = tailoring_of(result), waivers_of(result)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecs-check", "version": __version__},
@@ -48,6 +49,8 @@ def document(result: Result) -> dict[str, Any]:
             "overrides": [{"policy_id": o.policy_id, "winner": o.winner, "replaced": o.replaced} for o in policy_set.overrides],
         },
         "standards": list(result.standards),
+        "profile": tailoring.to_json() if tailoring is not None else None,
+        "waivers": waivers.to_json() if waivers is not None else None,
         "provenance": provenance(result),
         "summary": summarize(result.findings),
         "grade": result.grade.to_json() if getattr(result, "grade", None) is not None else None,

@@ -16,7 +16,18 @@ from typing import Any
 
 from checker.engine import Result
 from checker.findings import Finding, Status
-from checker.reporters.common import STATUS_WORDS, TOOL_NAME, as_of_instant, bundle_file, pick, provenance
+from checker.reporters.common import (
+    STATUS_WORDS,
+    TOOL_NAME,
+    as_of_instant,
+    bundle_file,
+    finding_change_text,
+    pick,
+    profile_lines,
+    provenance,
+    waiver_lines,
+    waiver_text,
+)
 
 SKIPPED = frozenset({Status.NOT_APPLICABLE, Status.WAIVED, Status.MANUAL_REVIEW})
 FAILURES = frozenset({Status.FAIL, Status.INSUFFICIENT_EVIDENCE})
@@ -44,6 +55,10 @@ def _details(finding: Finding, lang: str, bundle: str) -> str:
         lines.append("interpretations: " + ", ".join(finding.interpretations))
     if finding.parameters:
         lines.append("parameters: " + ", ".join(f"{k}={v}" for k, v in finding.parameters.items()))
+    for change in finding.overrides:
+        lines.append(("LOOSENED: " if change.loosened else "") + pick(finding_change_text(change), lang))
+    if finding.waiver is not None:
+        lines.append(pick(waiver_text(finding.waiver, finding.original_status), lang))
     for note in finding.notes:
         lines.append("note: " + pick(note, lang))
     lines.append(f"policy: {finding.policy_id} ({finding.policy_file})")
@@ -67,6 +82,8 @@ def _testcase(finding: Finding, lang: str, bundle: str) -> ET.Element:
         ET.SubElement(case, "error", {"message": message, "type": finding.status.value}).text = details
     elif finding.status in SKIPPED:
         reason = f"{pick(STATUS_WORDS[finding.status], lang)}: {message}"
+        if finding.waiver is not None:
+            reason = f"{pick(waiver_text(finding.waiver, finding.original_status), lang)} — {message}"
         ET.SubElement(case, "skipped", {"message": reason}).text = details
     else:
         ET.SubElement(case, "system-out").text = details
@@ -96,8 +113,13 @@ def document(result: Result, options: dict[str, Any] | None = None) -> ET.Elemen
             ("bundle_sha256", facts["bundle"]["sha256"]),
             ("policy_set_sha256", facts["policy_set"]["sha256"]),
             ("scoring_model_sha256", facts["scoring_model"]["sha256"] or ""),
+            ("profile", facts["profile"]["id"] if facts["profile"] else ""),
+            ("profile_sha256", facts["profile"]["sha256"] if facts["profile"] else ""),
+            ("waivers_sha256", facts["waivers"]["sha256"] if facts["waivers"] else ""),
         ):
             ET.SubElement(properties, "property", {"name": name, "value": value})
+        for index, line in enumerate(profile_lines(result)[1:] + waiver_lines(result)[1:]):
+            ET.SubElement(properties, "property", {"name": f"tailoring.{index + 1}", "value": pick(line, lang)})
         for finding in findings:
             suite.append(_testcase(finding, lang, bundle))
     return root

@@ -4,10 +4,18 @@ One result for the run. Each finding of the checker (a clause or a lettered
 item) is an OSCAL observation whose method says how it was verified
 (automated -> TEST, document -> EXAMINE, attestation -> INTERVIEW) and whose
 relevant evidence points at the bundle, listed with its SHA-256 in the back
-matter. Each clause is an OSCAL finding whose target status is satisfied
-when its worst item is pass, not_applicable or waived, and not-satisfied
-otherwise; the exact status is kept in a property. The NJ-ECCS grade is a
-property of the result ("not-graded" when the run has none).
+matter. An attestation is a statement by a person (INTERVIEW); when that
+person examined documents or records (document review, sampling,
+observation) the observation is also EXAMINE. Each clause is an OSCAL
+finding whose target status is satisfied when its worst item is pass or
+not_applicable, and not-satisfied otherwise: a waived finding is still
+not satisfied, its waiver (id, expiry, original status) given in props and
+remarks. The exact status is kept in a property. The profile and waivers
+files are back-matter resources with their SHA-256, the profile's
+exclusions are excluded controls, and each parameter the profile set is a
+prop of the observations it affects (loosened ones in class "loosened").
+The NJ-ECCS grade is a property of the result ("not-graded" when the run
+has none).
 
 There is no OSCAL assessment plan: `import-ap` names the policy set by its
 digest, which fixes what was assessed. Every uuid is derived from the run's
@@ -35,13 +43,18 @@ from checker.reporters.common import (
     period_start_instant,
     pick,
     run_uuid,
+    tailoring_of,
+    waiver_text,
+    waivers_of,
 )
 from checker.reporters.grading import grade_of
 
 OSCAL_VERSION = "1.1.2"
 NS = "urn:ecs-check:oscal"
 METHODS = {"automated": "TEST", "document": "EXAMINE", "attestation": "INTERVIEW"}
-SATISFIED = frozenset({Status.PASS, Status.NOT_APPLICABLE, Status.WAIVED})
+SATISFIED = frozenset({Status.PASS, Status.NOT_APPLICABLE})
+# How the attester worked -> the OSCAL method that adds to INTERVIEW (the attestation itself).
+ATTESTATION_METHODS = {"document_review": "EXAMINE", "sampling": "EXAMINE", "observation": "EXAMINE", "interview": "INTERVIEW"}
 REASONS = {Status.PASS: "pass", Status.FAIL: "fail"}
 PARAGRAPH = "\n\n"
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]")
@@ -79,20 +92,43 @@ def _observation(result: Result, finding: Finding, bundle_resource: str) -> dict
             "href": f"#{bundle_resource}",
             "description": f"{bundle}: {pick(finding.message, 'en')}",
         })
+    props = [
+        _prop("status", finding.status.value),
+        _prop("policy-id", finding.policy_id),
+        _prop("verification", finding.verification),
+    ] + [_prop("interpretation", i) for i in finding.interpretations]
+    for change in finding.overrides:
+        props.append(_prop("parameter-override", f"{change.name}={change.value}",
+                           **{"class": "loosened" if change.loosened else change.direction},
+                           remarks=f"profile {change.profile}: default {change.default}; {pick(change.reason, 'both')}"))
+    description = f"{pick(STATUS_WORDS[finding.status], 'both')}: {pick(finding.message, 'both', sep=PARAGRAPH)}"
+    if finding.waiver is not None:
+        waiver = finding.waiver
+        assert finding.original_status is not None
+        props += [_prop("original-status", finding.original_status.value), _prop("waiver-id", waiver.id),
+                  _prop("waiver-expires", waiver.expires_on)]
+        description += PARAGRAPH + pick(waiver_text(waiver, finding.original_status), "both", sep=PARAGRAPH)
     return {
         "uuid": derived_uuid(result, "observation", finding.policy_id, finding.item or ""),
         "title": f"{finding.citation} {pick(finding.title, 'both')}",
-        "description": f"{pick(STATUS_WORDS[finding.status], 'both')}: {pick(finding.message, 'both', sep=PARAGRAPH)}",
-        "props": [
-            _prop("status", finding.status.value),
-            _prop("policy-id", finding.policy_id),
-            _prop("verification", finding.verification),
-        ] + [_prop("interpretation", i) for i in finding.interpretations],
-        "methods": [METHODS.get(finding.verification, "TEST")],
+        "description": description,
+        "props": props,
+        "methods": methods(finding),
         "types": ["finding"],
         "relevant-evidence": evidence,
         "collected": _time(as_of_instant(result)),
     }
+
+
+def methods(finding: Finding) -> list[str]:
+    """TEST, EXAMINE or INTERVIEW; an accepted attestation adds the method its attester used."""
+    found = [METHODS.get(finding.verification, "TEST")]
+    for key, value in sorted(finding.facts.items()):
+        if key.rsplit(".", 1)[-1] == "attestation_method" and value in ATTESTATION_METHODS:
+            extra = ATTESTATION_METHODS[value]
+            if extra not in found:
+                found.append(extra)
+    return found
 
 
 def _finding(result: Result, policy_id: str, findings: tuple[Finding, ...]) -> dict[str, Any]:
@@ -108,6 +144,11 @@ def _finding(result: Result, policy_id: str, findings: tuple[Finding, ...]) -> d
     }
     if status not in REASONS:
         target_status["remarks"] = pick(STATUS_WORDS[status], "both")
+    waived = [f for f in findings if f.waiver is not None]
+    if waived:
+        target_status["remarks"] = "\n".join(
+            [target_status.get("remarks", pick(STATUS_WORDS[status], "both"))]
+            + [f"{f.citation}: {pick(waiver_text(f.waiver, f.original_status), 'both')}" for f in waived if f.waiver])
     return {
         "uuid": derived_uuid(result, "finding", policy_id),
         "title": f"{citation} {pick(title, 'both')}",
@@ -142,6 +183,19 @@ def _grade_props(result: Result) -> tuple[list[dict[str, Any]], str | None]:
     return props, remarks
 
 
+def _reviewed(result: Result) -> dict[str, Any]:
+    tailoring = tailoring_of(result)
+    if tailoring is None:
+        return {"description": f"Every policy in the policy set {result.policy_set.sha256}.",
+                "control-selections": [{"include-all": {}}]}
+    selection: dict[str, Any] = {"include-all": {}}
+    if tailoring.excluded:
+        selection["exclude-controls"] = [{"control-id": token(e.policy_id)} for e in tailoring.excluded]
+    return {"description": f"The policies of the policy set {result.policy_set.sha256} that profile {tailoring.id} "
+                           f"(SHA-256 {tailoring.sha256}) selects.",
+            "control-selections": [selection]}
+
+
 def document(result: Result, options: dict[str, Any] | None = None) -> dict[str, Any]:
     bundle = result.bundle
     org = bundle.data["organization"]
@@ -149,6 +203,11 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
     bundle_resource = derived_uuid(result, "resource", "bundle")
     party = derived_uuid(result, "party", "organization")
     grade_props, grade_remarks = _grade_props(result)
+    tailoring, waivers = tailoring_of(result), waivers_of(result)
+    if tailoring is not None:
+        grade_props += [_prop("profile", tailoring.id), _prop("profile-sha256", tailoring.sha256)]
+    if waivers is not None:
+        grade_props += [_prop("waivers-sha256", waivers.sha256)]
     resources: list[dict[str, Any]] = [{
         "uuid": bundle_resource,
         "title": "Evidence bundle",
@@ -166,6 +225,26 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
             link["hashes"] = [{"algorithm": "SHA-256", "value": attachment.actual_sha256}]
         resource["rlinks"] = [link]
         resources.append(resource)
+    if tailoring is not None:
+        resources.append({
+            "uuid": derived_uuid(result, "resource", "profile"),
+            "title": f"Profile {tailoring.id}",
+            "description": f"{pick(tailoring.title, 'both')}: {len(tailoring.changes)} parameters set "
+                           f"({len(tailoring.loosened)} loosened), {len(tailoring.excluded)} policies excluded, "
+                           f"{len(tailoring.not_applicable)} declared not applicable.",
+            "props": [_prop("profile-id", tailoring.id)],
+            "rlinks": [{"href": tailoring.file, "hashes": [{"algorithm": "SHA-256", "value": tailoring.sha256}]}],
+        })
+    if waivers is not None:
+        counts = waivers.counts()
+        resources.append({
+            "uuid": derived_uuid(result, "resource", "waivers"),
+            "title": "Waivers",
+            "description": ", ".join(f"{n} {state}" for state, n in counts.items()) + ": "
+                           + "; ".join(f"{o.waiver.id} {o.state}, expires {o.waiver.expires_on}" for o in waivers.outcomes),
+            "props": [_prop(f"waivers-{state.replace('_', '-')}", n) for state, n in counts.items()],
+            "rlinks": [{"href": waivers.file, "hashes": [{"algorithm": "SHA-256", "value": waivers.sha256}]}],
+        })
     resources.append({
         "uuid": derived_uuid(result, "resource", "policy-set"),
         "title": "Policy set",
@@ -181,10 +260,7 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
         "start": _time(period_start_instant(result)),
         "end": _time(as_of_instant(result)),
         "props": grade_props,
-        "reviewed-controls": {
-            "description": f"Every policy in the policy set {result.policy_set.sha256}.",
-            "control-selections": [{"include-all": {}}],
-        },
+        "reviewed-controls": _reviewed(result),
         "observations": [_observation(result, f, bundle_resource) for f in result.findings],
         "findings": [_finding(result, policy_id, findings) for policy_id, findings in groups],
     }

@@ -18,13 +18,19 @@ from checker import __version__
 from checker.engine import Result
 from checker.findings import SEVERITY, Finding, Status, Text, exit_code, summarize, worst
 from checker.reporters.common import (
+    DIRECTION_WORDS,
     STATUS_WORDS,
     TOOL_NAME,
     VERIFICATION_WORDS,
+    WAIVER_STATE_WORDS,
     bundle_file,
     evaluated_standards,
+    finding_change_text,
     grouped_by_policy,
     run_uuid,
+    tailoring_of,
+    waiver_text,
+    waivers_of,
 )
 from checker.reporters.grading import GradeView, grade_of
 
@@ -119,9 +125,35 @@ LABELS: dict[str, Text] = {
         "bundle. Files were checked against their SHA-256; attestations count only as statements by named people. "
         "What a machine cannot judge is marked for manual review.",
     ),
+    "profile": Text("配置文件", "Profile"),
+    "no_profile": Text("未使用配置文件（按标准原文及默认参数检查）", "none (the standards as written, default parameters)"),
+    "profile_changes": Text("配置文件设定的参数", "Parameters set by the profile"),
+    "policy": Text("规则", "Policy"),
+    "parameter": Text("参数", "Parameter"),
+    "default": Text("默认值", "Default"),
+    "direction": Text("方向", "Direction"),
+    "reason": Text("理由", "Reason"),
+    "loosened_warning": Text("以下参数被放宽（标准允许调整的要求）：", "These parameters are loosened (requirements the standard allows to be adjusted):"),
+    "excluded": Text("未检查的规则", "Policies not checked"),
+    "declared_na": Text("声明不适用的条款", "Clauses declared not applicable"),
+    "justification": Text("说明", "Justification"),
+    "waivers": Text("豁免", "Waivers"),
+    "no_waivers": Text("未使用豁免文件", "no waivers file"),
+    "waiver": Text("豁免", "Waiver"),
+    "waiver_state": Text("状态", "State"),
+    "approved": Text("批准", "Approved"),
+    "expires": Text("到期", "Expires"),
+    "waived_findings": Text("豁免的结论", "Findings waived"),
+    "waivers_and_grade": Text(
+        "豁免是企业自行接受的例外，不改变原结论，也不提高 NJ-ECCS 评级：被豁免的结论按其原结论计分（INT-084）。",
+        "A waiver is an exception the enterprise accepted; it keeps the original verdict and never raises the NJ-ECCS "
+        "grade: a waived finding scores as its original status (INT-084).",
+    ),
     "conforms": Text("结论：未发现不符合项。", "Conclusion: no non-conformity found."),
     "does_not_conform": Text("结论：存在不符合、证据不足或无法评估的项目，详见下文。",
                              "Conclusion: some findings fail, lack evidence or could not be evaluated; see below."),
+    "conforms_with_waivers": Text("结论：除经批准豁免的项目外，未发现不符合项。",
+                                  "Conclusion: no non-conformity found, apart from findings under an approved waiver."),
 }
 
 
@@ -145,6 +177,8 @@ class ItemView:
     interpretations: tuple[str, ...]
     parameters: tuple[tuple[str, Any], ...]
     verification: Text
+    waiver: Text | None = None  # "waived by W-1 until ... (was fail ...)"
+    overrides: tuple[tuple[Text, bool], ...] = ()  # each profile change to its parameters, and whether it loosens
 
 
 @dataclass(frozen=True)
@@ -157,6 +191,49 @@ class ClauseView:
     status: Status
     status_word: Text
     items: tuple[ItemView, ...]
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    policy_id: str
+    name: str
+    default: Any
+    value: Any
+    direction: Text
+    loosened: bool
+    reason: Text
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    id: str
+    title: Text
+    file: str
+    sha256: str
+    changes: tuple[ChangeView, ...]
+    loosened: tuple[ChangeView, ...]
+    excluded: tuple[tuple[str, Text], ...]
+    declared: tuple[tuple[str, Text], ...]
+
+
+@dataclass(frozen=True)
+class WaiverRow:
+    id: str
+    target: str
+    state: str
+    state_word: Text
+    approved: str
+    expires_on: str
+    justification: Text
+    reason: Text
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WaiversView:
+    file: str
+    sha256: str
+    rows: tuple[WaiverRow, ...]
 
 
 @dataclass(frozen=True)
@@ -217,6 +294,9 @@ class Report:
     tool: str
     run_id: str
     scoring_model_sha256: str | None
+    profile: ProfileView | None = None
+    waivers: WaiversView | None = None
+    waived: int = 0
 
 
 def _count(value: Any) -> int | None:
@@ -255,7 +335,46 @@ def _item(finding: Finding, bundle: str) -> ItemView:
         interpretations=finding.interpretations,
         parameters=tuple(finding.parameters.items()),
         verification=VERIFICATION_WORDS.get(finding.verification, Text(finding.verification, finding.verification)),
+        waiver=waiver_text(finding.waiver, finding.original_status) if finding.waiver else None,
+        overrides=tuple((finding_change_text(change), change.loosened) for change in finding.overrides
+                        if finding.status is not Status.NOT_APPLICABLE),
     )
+
+
+def _profile(result: Result) -> ProfileView | None:
+    tailoring = tailoring_of(result)
+    if tailoring is None:
+        return None
+    changes = tuple(ChangeView(c.policy_id, c.name, c.default, c.value, DIRECTION_WORDS[c.direction], c.loosened, c.reason)
+                    for c in tailoring.changes)
+    return ProfileView(
+        id=tailoring.id,
+        title=tailoring.title,
+        file=tailoring.file,
+        sha256=tailoring.sha256,
+        changes=changes,
+        loosened=tuple(c for c in changes if c.loosened),
+        excluded=tuple((e.policy_id, e.reason) for e in tailoring.excluded),
+        declared=tuple((d.policy_id + d.citation_suffix, d.justification) for d in tailoring.not_applicable),
+    )
+
+
+def _waivers(result: Result) -> WaiversView | None:
+    report = waivers_of(result)
+    if report is None:
+        return None
+    rows = tuple(WaiverRow(
+        id=o.waiver.id,
+        target=o.waiver.target,
+        state=o.state,
+        state_word=WAIVER_STATE_WORDS[o.state],
+        approved=f"{o.waiver.approved_by.label}, {o.waiver.approved_on}",
+        expires_on=o.waiver.expires_on.isoformat(),
+        justification=o.waiver.justification,
+        reason=o.reason,
+        findings=o.findings,
+    ) for o in report.outcomes)
+    return WaiversView(report.file, report.sha256, rows)
 
 
 def _clauses(result: Result) -> tuple[ClauseView, ...]:
@@ -296,7 +415,8 @@ def _suggestions(result: Result, grade: GradeView | None) -> tuple[Suggestion, .
             out.append(Suggestion(0, row, step.indicator, action, step.points, None, None))
     by_id = result.policy_set.by_id()
     rank = {status: i for i, status in enumerate(SEVERITY)}
-    needing = [f for f in result.findings if f.status not in (Status.PASS, Status.NOT_APPLICABLE, Status.WAIVED)]
+    # A waived finding is an accepted exception, not a fixed one: it still needs improving.
+    needing = [f for f in result.findings if f.status not in (Status.PASS, Status.NOT_APPLICABLE)]
     needing.sort(key=lambda f: (rank[f.status], f.sort_key()))
     for finding in needing:
         compiled = by_id.get(finding.policy_id)
@@ -306,11 +426,14 @@ def _suggestions(result: Result, grade: GradeView | None) -> tuple[Suggestion, .
             goal = Text(f"落实本项要求：{finding.title.zh}", f"meet this item: {finding.title.en}")
         # Only NJ-ECCS is graded; how much one of its findings moves the grade is the scoring model's to say.
         note = LABELS["gain_unknown"] if finding.standard == "NJ-ECCS" else LABELS["no_grade_effect"]
+        waived = (Text(f"；已由 {finding.waiver.id} 豁免至 {finding.waiver.expires_on}",
+                       f"; waived by {finding.waiver.id} until {finding.waiver.expires_on}")
+                  if finding.waiver else Text("", ""))
         out.append(Suggestion(
             0,
             finding.citation,
             finding.title,
-            Text(f"{goal.zh}（现状：{finding.message.zh}）", f"{goal.en} (now: {finding.message.en})"),
+            Text(f"{goal.zh}（现状：{finding.message.zh}{waived.zh}）", f"{goal.en} (now: {finding.message.en}{waived.en})"),
             None,
             note,
             finding.status,
@@ -376,4 +499,7 @@ def build(result: Result, options: Mapping[str, Any] | None = None) -> Report:
         tool=f"{TOOL_NAME} {__version__}",
         run_id=run_uuid(result),
         scoring_model_sha256=grade.model_sha256 if grade else None,
+        profile=_profile(result),
+        waivers=_waivers(result),
+        waived=counts[Status.WAIVED.value],
     )

@@ -22,10 +22,14 @@ from checker.reporters.common import (
     STATUS_WORDS,
     TOOL_NAME,
     bundle_file,
+    change_text,
     pick,
     policy_location,
     provenance,
     run_uuid,
+    tailoring_of,
+    waiver_text,
+    waivers_of,
 )
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -61,6 +65,9 @@ def _rule(compiled: CompiledPolicy, lang: str) -> dict[str, Any]:
         help_lines += ["", "Interpretations: " + ", ".join(policy.interpretations)]
     if compiled.params:
         help_lines += ["", "Parameters: " + ", ".join(f"{k} = {v}" for k, v in compiled.params.items())]
+    changes = compiled.tailoring.changes if compiled.tailoring else ()
+    for change in changes:
+        help_lines.append(f"Profile {change.profile}: {pick(change_text(change, with_policy=False), lang)}")
     help_lines += ["", f"Policy file: {policy.source}"]
     return {
         "id": policy.id,
@@ -79,7 +86,9 @@ def _rule(compiled: CompiledPolicy, lang: str) -> dict[str, Any]:
             "verification": policy.verification,
             "interpretations": list(policy.interpretations),
             "related": list(policy.related),
-            "tags": [policy.standard, policy.obligation, policy.verification],
+            "overrides": [change.to_json() for change in changes],
+            "tags": [policy.standard, policy.obligation, policy.verification]
+                    + (["loosened-by-profile"] if any(c.loosened for c in changes) else []),
         },
     }
 
@@ -123,19 +132,35 @@ def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dic
                         "message": _message(f"policy {finding.policy_id}")})
     status_word = pick(STATUS_WORDS[finding.status], lang)
     text = f"{finding.citation} [{status_word}] {pick(finding.title, lang)}: {pick(finding.message, lang, sep=' / ')}"
+    if finding.waiver is not None:
+        text += f" — {pick(waiver_text(finding.waiver, finding.original_status), lang)}"
     sarif: dict[str, Any] = {"ruleId": finding.policy_id, "ruleIndex": rule_index}
     if finding.status in KINDS:
         sarif["kind"] = KINDS[finding.status]
         sarif["level"] = "none"
     else:
-        sarif["level"] = LEVELS[finding.status]
+        # A waived result keeps the level of what it was; the suppression says it was accepted.
+        sarif["level"] = LEVELS[finding.original_status or finding.status]
     sarif["message"] = _message(text)
     sarif["locations"] = [location]
     if related:
         sarif["relatedLocations"] = related
     sarif["partialFingerprints"] = {"ecsCheckFinding/v1": _fingerprint(finding)}
-    if finding.status is Status.WAIVED:
-        sarif["suppressions"] = [{"kind": "external", "status": "accepted", "justification": pick(finding.message, lang)}]
+    if finding.waiver is not None:
+        waiver = finding.waiver
+        suppression: dict[str, Any] = {
+            "kind": "external",
+            "status": "accepted",
+            "justification": pick(waiver.justification, lang),
+            "properties": {"waiver_id": waiver.id, "expires_on": waiver.expires_on, "approved_by": waiver.approved_by,
+                           "approved_on": waiver.approved_on, "author": waiver.author},
+        }
+        if waiver.file:
+            suppression["location"] = {"physicalLocation": {
+                "artifactLocation": {"uri": _uri(waiver.file)},
+                **({"region": {"startLine": waiver.line}} if waiver.line else {}),
+            }}
+        sarif["suppressions"] = [suppression]
     sarif["properties"] = {
         "status": finding.status.value,
         "citation": finding.citation,
@@ -149,6 +174,10 @@ def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dic
         "facts": dict(finding.facts),
         "interpretations": list(finding.interpretations),
         "notes": [note.to_json() for note in finding.notes],
+        "overrides": [change.to_json() for change in finding.overrides],
+        "loosened": [change.name for change in finding.overrides if change.loosened],
+        "original_status": finding.original_status.value if finding.original_status else None,
+        "waiver": finding.waiver.to_json() if finding.waiver else None,
     }
     return sarif
 
@@ -166,6 +195,7 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
         if everything or finding.status not in QUIET
     ]
     org = bundle.data["organization"]
+    tailoring, waivers = tailoring_of(result), waivers_of(result)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -188,7 +218,12 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
             "invocations": [{"executionSuccessful": True}],
             "columnKind": "unicodeCodePoints",
             "results": results,
-            "properties": {"provenance": provenance(result), "sarif_all": everything},
+            "properties": {
+                "provenance": provenance(result),
+                "sarif_all": everything,
+                "profile": tailoring.to_json() if tailoring is not None else None,
+                "waivers": waivers.to_json() if waivers is not None else None,
+            },
         }],
     }
 

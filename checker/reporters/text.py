@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from checker.engine import Result
-from checker.findings import Status, summarize
+from checker.findings import Status, Text, summarize
+from checker.reporters.common import finding_change_text, profile_lines, waiver_lines, waiver_text
 
 SYMBOLS = {
     Status.PASS: ("PASS", "green"),
@@ -27,6 +28,14 @@ def _style(text: str, colour: str | None, enabled: bool) -> str:
     return click.style(text, fg=colour, bold=colour == "red")
 
 
+def _pick(text: Text, lang: str) -> str:
+    if lang == "zh":
+        return text.zh
+    if lang == "en":
+        return text.en
+    return text.en if text.zh == text.en else f"{text.zh} / {text.en}"
+
+
 def render(result: Result, options: dict[str, Any] | None = None) -> str:
     options = options or {}
     colour = bool(options.get("color"))
@@ -41,6 +50,11 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
     for override in result.policy_set.overrides:
         lines.append(f"override: policy {override.policy_id} from {override.winner_file or override.winner} "
                      f"(replaces {override.replaced_file or override.replaced})")
+    tailoring_lines, waiver_report = profile_lines(result), waiver_lines(result)
+    lines.append(_pick(tailoring_lines[0], lang) if tailoring_lines else "profile: none")
+    lines += ["  " + _pick(line, lang) for line in tailoring_lines[1:]]
+    lines.append(_pick(waiver_report[0], lang) if waiver_report else "waivers: none")
+    lines += ["  " + _pick(line, lang) for line in waiver_report[1:]]
     current = None
     for finding in result.findings:
         if finding.standard != current:
@@ -54,6 +68,10 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
             lines.append(f"{'':12} {'':14} {finding.message.zh}")
         if lang in ("en", "both"):
             lines.append(f"{'':12} {'':14} {finding.message.en}")
+        if finding.waiver is not None:
+            lines.append(f"{'':12} {'':14} {_pick(waiver_text(finding.waiver, finding.original_status), lang)}")
+        for change in finding.overrides if finding.status is not Status.NOT_APPLICABLE else ():
+            lines.append(f"{'':12} {'':14} {_pick(finding_change_text(change), lang)}")
         if finding.status is not Status.PASS and finding.status is not Status.NOT_APPLICABLE:
             for ref in finding.evidence[:EVIDENCE_SHOWN]:
                 where = f"{ref.file}:{ref.line}" if ref.line else (ref.file or "")
@@ -61,8 +79,8 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
                 lines.append(f"{'':12} {'':14} -> {ref.path} ({where}){note}")
             if len(finding.evidence) > EVIDENCE_SHOWN:
                 lines.append(f"{'':12} {'':14} -> ... {len(finding.evidence) - EVIDENCE_SHOWN} more in the JSON output")
-        for note in finding.notes:
-            lines.append(f"{'':12} {'':14} note: {note.en if lang == 'en' else note.zh if lang == 'zh' else note.zh + ' / ' + note.en}")
+        for remark in finding.notes:
+            lines.append(f"{'':12} {'':14} note: {remark.en if lang == 'en' else remark.zh if lang == 'zh' else remark.zh + ' / ' + remark.en}")
     counts = summarize(result.findings)
     lines += ["", "summary: " + ", ".join(f"{name} {count}" for name, count in counts.items() if count)]
     if result.grade is not None:

@@ -24,6 +24,20 @@ GOLDEN = ROOT / "tests" / "golden"
 SARIF_SCHEMA = ROOT.parent / "shared" / "external-schemas" / "sarif-schema-2.1.0.json"
 
 
+TAILORING = Path("tests/data/tailoring")
+PROFILE, WAIVERS = TAILORING / "profile.yaml", TAILORING / "waivers.yaml"
+
+
+@lru_cache(maxsize=1)
+def tailored() -> Result:
+    """The sample with an extra policy root, a profile and waivers (tests/data/tailoring); from the project root."""
+    from checker.profiles import load_profile
+    from checker.waivers import load_waivers
+
+    policy_set = load_policy_set([ROOT / POLICIES, ROOT / TAILORING / "policies"], profile=load_profile(PROFILE))
+    return evaluate(policy_set, load_bundle(BUNDLE, display=str(BUNDLE)), waivers=load_waivers(WAIVERS))
+
+
 @lru_cache(maxsize=1)
 def result() -> Result:
     """The sample evaluated; call with the working directory at the project root."""

@@ -83,3 +83,13 @@ def test_prints_to_a4(tmp_path, page):
     assert boxes, "no page in the PDF"
     for width, height in boxes:  # A4 is 595 x 842 points
         assert abs(float(width) - 595.3) < 1.5 and abs(float(height) - 841.9) < 1.5
+
+
+@needs_chromium
+def test_tailored_report_renders_with_the_profile_and_waivers(tmp_path):
+    path = tmp_path / "tailored.html"
+    path.write_text(html.render(sample.tailored()), encoding="utf-8")
+    run = chromium(tmp_path, "--dump-dom", path.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert console_messages(run.stderr) == []
+    assert "sample-operator" in run.stdout and "W-5" in run.stdout and "LOOSENED" in run.stdout

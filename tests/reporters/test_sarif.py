@@ -86,13 +86,15 @@ def test_error_and_waived_findings(validator):
     import dataclasses
     import types
 
-    from checker.findings import Text
+    from checker.findings import AppliedWaiver, Text
 
     base = sample.result()
     first = base.findings[0]
+    waiver = AppliedWaiver("W-1", Text("已与评价方商定", "agreed with the evaluator"), "张三 (客服经理)", "王敏 (总经理)",
+                           "2025-12-01", "2026-03-31", None, "waivers.yaml", 3)
     extra = (
         dataclasses.replace(first, status=Status.ERROR, message=Text("内部错误", "internal error")),
-        dataclasses.replace(first, item="z)", status=Status.WAIVED, message=Text("已豁免", "waived: agreed with the evaluator")),
+        dataclasses.replace(first, item="z)", status=Status.WAIVED, original_status=Status.FAIL, waiver=waiver),
     )
     result = types.SimpleNamespace(findings=base.findings + extra, bundle=base.bundle, policy_set=base.policy_set,
                                    standards=base.standards)
@@ -100,4 +102,9 @@ def test_error_and_waived_findings(validator):
     assert errors(validator, document) == []
     by_status = {r["properties"]["status"]: r for r in document["runs"][0]["results"]}
     assert by_status["error"]["level"] == "error"
-    assert by_status["waived"]["suppressions"][0]["status"] == "accepted"
+    waived = by_status["waived"]
+    assert waived["suppressions"][0]["status"] == "accepted"
+    assert waived["suppressions"][0]["justification"] == "已与评价方商定 / agreed with the evaluator"
+    assert waived["suppressions"][0]["properties"]["expires_on"] == "2026-03-31"
+    assert waived["level"] == "error", "a suppressed result keeps the level of what it was"
+    assert waived["properties"]["original_status"] == "fail"
