@@ -197,6 +197,26 @@ def fmt(paths: tuple[Path, ...], check_only: bool, config_file: Path | None) -> 
     return command.run(paths, check=check_only, config_file=config_file)
 
 
+@cli.command()
+@paths_argument
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list the policies that would be pinned and exit 1 if there are any.")
+@config_option
+def pin(paths: tuple[Path, ...], check_only: bool, config_file: Path | None) -> int:
+    """Pin each policy's quoted text: add text.sha256 where it is missing.
+
+    \b
+    A quote is pinned only if it occurs verbatim in the shipped text of its
+    standard; a pin that differs from the quote is never replaced (re-read
+    the clause and change it by hand). PATH as for lint. Exit codes: 0 all
+    quotes pinned, 1 a quote could not be pinned (or --check found one to
+    pin), 2 bad usage or a file that is not a policy.
+    """
+    from checker.commands import pin as command
+
+    return command.run(paths, check=check_only, config_file=config_file)
+
+
 @cli.command(name="test")
 @paths_argument
 @policies_option

@@ -70,12 +70,12 @@ class StandardText:
             else:
                 high = middle - 1
         if low == 0:
-            return f"not even its first character occurs in {self.file}"
+            return "not even its first character occurs in the standard"
         at = self.text.find(quote[:low])
         line = self.text.count("\n", 0, at + low) + 1
         quoted = quote[low:low + SHOWN]
         printed = self.text[at + low:at + low + SHOWN]
-        return (f"its first {low} characters match {self.file} up to line {line}, where the standard reads "
+        return (f"its first {low} characters match up to line {line}, where the standard reads "
                 f"{printed!r} and the quote {quoted!r}")
 
 
