@@ -15,7 +15,7 @@ from checker.findings import summarize
 from checker.reporters.common import provenance
 from checker.reporters.grading import grade_of
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def document(result: Result) -> dict[str, Any]:

@@ -78,6 +78,7 @@ def document(result: Result, options: dict[str, Any] | None = None) -> ET.Elemen
     bundle = bundle_file(result)
     stamp = as_of_instant(result).replace(tzinfo=None).isoformat()
     facts = provenance(result)
+    texts = {entry["standard"]: entry["sha256"] for entry in facts["standard_texts"]}
     by_standard: dict[str, list[Finding]] = {}
     for finding in result.findings:
         by_standard.setdefault(finding.standard, []).append(finding)
@@ -96,6 +97,7 @@ def document(result: Result, options: dict[str, Any] | None = None) -> ET.Elemen
             ("bundle_sha256", facts["bundle"]["sha256"]),
             ("policy_set_sha256", facts["policy_set"]["sha256"]),
             ("scoring_model_sha256", facts["scoring_model"]["sha256"] or ""),
+            ("standard_text_sha256", texts.get(standard) or ""),
         ):
             ET.SubElement(properties, "property", {"name": name, "value": value})
         for finding in findings:

@@ -35,6 +35,7 @@ from checker.reporters.common import (
     period_start_instant,
     pick,
     run_uuid,
+    standard_texts,
 )
 from checker.reporters.grading import grade_of
 
@@ -166,6 +167,16 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
             link["hashes"] = [{"algorithm": "SHA-256", "value": attachment.actual_sha256}]
         resource["rlinks"] = [link]
         resources.append(resource)
+    for entry in standard_texts(result):
+        if entry["sha256"] is None:
+            continue
+        resources.append({
+            "uuid": derived_uuid(result, "resource", "standard-text", str(entry["standard"])),
+            "title": f"Standard text {entry['standard']}",
+            "description": f"The text of {entry['standard']} the policies quote and pin, as shipped with {TOOL_NAME}.",
+            "props": [_prop("standard", str(entry["standard"]))],
+            "rlinks": [{"href": str(entry["file"]), "hashes": [{"algorithm": "SHA-256", "value": entry["sha256"]}]}],
+        })
     resources.append({
         "uuid": derived_uuid(result, "resource", "policy-set"),
         "title": "Policy set",

@@ -25,6 +25,7 @@ from checker.reporters.common import (
     evaluated_standards,
     grouped_by_policy,
     run_uuid,
+    standard_texts,
 )
 from checker.reporters.grading import GradeView, grade_of
 
@@ -68,6 +69,7 @@ LABELS: dict[str, Text] = {
     "time_zone": Text("时区", "Time zone"),
     "standards": Text("依据标准", "Standards"),
     "policy_set": Text("规则集", "Policy set"),
+    "standard_text": Text("标准文本", "Standard text"),
     "policies": Text("条规则", "policies"),
     "bundle": Text("证据包", "Evidence bundle"),
     "attachments": Text("附件", "Attachments"),
@@ -217,6 +219,7 @@ class Report:
     tool: str
     run_id: str
     scoring_model_sha256: str | None
+    standard_texts: tuple[Mapping[str, Any], ...] = ()
 
 
 def _count(value: Any) -> int | None:
@@ -376,4 +379,5 @@ def build(result: Result, options: Mapping[str, Any] | None = None) -> Report:
         tool=f"{TOOL_NAME} {__version__}",
         run_id=run_uuid(result),
         scoring_model_sha256=grade.model_sha256 if grade else None,
+        standard_texts=tuple(standard_texts(result)),
     )

@@ -79,6 +79,7 @@ def _rule(compiled: CompiledPolicy, lang: str) -> dict[str, Any]:
             "verification": policy.verification,
             "interpretations": list(policy.interpretations),
             "related": list(policy.related),
+            "text_sha256": (policy.text or {}).get("sha256"),
             "tags": [policy.standard, policy.obligation, policy.verification],
         },
     }

@@ -6,6 +6,7 @@ from typing import Any
 
 from checker.engine import Result
 from checker.findings import Status, summarize
+from checker.reporters.common import standard_texts
 
 SYMBOLS = {
     Status.PASS: ("PASS", "green"),
@@ -38,6 +39,9 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
         f"bundle {bundle.file_name} sha256 {bundle.document.sha256[:16]}…, {len(result.policy_set.policies)} policies "
         f"sha256 {result.policy_set.sha256[:16]}…",
     ]
+    for entry in standard_texts(result):
+        digest = f"text sha256 {entry['sha256'][:16]}…" if entry["sha256"] else "no shipped text"
+        lines.append(f"standard {entry['standard']}: {digest}")
     for override in result.policy_set.overrides:
         lines.append(f"override: policy {override.policy_id} from {override.winner_file or override.winner} "
                      f"(replaces {override.replaced_file or override.replaced})")
