@@ -236,6 +236,47 @@ def test_command(paths: tuple[Path, ...], policy_dirs: tuple[Path, ...], config_
 
 
 @cli.command()
+@click.argument("policy", required=False, metavar="[POLICY]")
+@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), metavar="BUNDLE",
+              help="Also evaluate POLICY against this bundle and show the trace: each check, the values read "
+                   "(with file:line), the comparisons made and the records that decided it.")
+@click.option("--grade", "grade_bundle", type=click.Path(path_type=Path), metavar="BUNDLE",
+              help="Explain the NJ-ECCS grade of this bundle instead: every Table B.1 row's level and points, "
+                   "the sums and the band.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["both", "zh", "en"]), default="both", show_default=True,
+              help="Language of the explanation (both: Chinese first).")
+@policies_option
+@config_option
+@click.option("--no-shipped-policies", "no_shipped", is_flag=True,
+              help="Use only the --policies directories, not the shipped policies.")
+@click.option("--as-of", type=DATE, help="Evaluation date for --bundle or --grade (default: the bundle's).")
+@click.option("--keep", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Records shown per verdict that did not decide the outcome (every failing or undecided one is shown).")
+def explain(policy: str | None, bundle_path: Path | None, grade_bundle: Path | None, fmt: str, lang: str,
+            policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool, as_of: dt.date | None,
+            keep: int) -> int:
+    """Explain a policy: the clause, the standard's words, evidence, parameters, interpretations, how to fix.
+
+    \b
+    POLICY is a policy id (db33-t-2039-2017/7.5.1.2), a citation
+    ("DB33/T 2039-2017 7.5.1.2") or a clause number only one policy has.
+    With --bundle, also how the engine evaluated it against that bundle.
+    With --grade BUNDLE (and no POLICY), how the NJ-ECCS grade adds up.
+    Exit codes: 0 explained, 2 unknown policy, unusable input or bad usage.
+    """
+    from checker.commands import explain as command
+
+    if grade_bundle is not None and (policy is not None or bundle_path is not None):
+        raise click.UsageError("--grade BUNDLE explains the grade; give it without POLICY and --bundle")
+    if grade_bundle is None and policy is None:
+        raise click.UsageError("name a POLICY to explain, or use --grade BUNDLE")
+    return command.run(policy, bundle_path=bundle_path, grade_bundle=grade_bundle, fmt=fmt, lang=lang,
+                       policy_dirs=policy_dirs, config_file=config_file, shipped_policies=not no_shipped, as_of=as_of,
+                       keep=keep)
+
+
+@cli.command()
 @click.argument("name", type=click.Choice(["bundle", "policy", "findings"]))
 def schema(name: str) -> int:
     """Print the JSON Schema of a bundle, a policy file or the JSON findings."""

@@ -14,13 +14,31 @@ from pathlib import Path
 from typing import Any
 
 from checker.bundle import Limits, load_bundle
-from checker.engine import evaluate
+from checker.engine import Result, evaluate
 from checker.errors import CheckerError
 from checker.findings import exit_code, summarize
 from checker.output import check_destination, write_all_atomic
 from checker.policy import load_policy_set
 from checker.reporters import renderer
 from checker.workspace import open_workspace
+
+
+def evaluate_bundle(
+    bundle_path: Path,
+    *,
+    standards: Sequence[str] = ("all",),
+    policy_dirs: Sequence[Path] = (),
+    shipped_policies: bool = True,
+    config_file: Path | None = None,
+    as_of: dt.date | None = None,
+    limits: Limits = Limits(),
+    debug: bool = False,
+) -> Result:
+    """Load the policies and the bundle and evaluate: the one evaluation `check` reports and `explain --grade` explains."""
+    workspace = open_workspace(config_file, policy_dirs, shipped=shipped_policies)
+    policy_set = load_policy_set(workspace.roots, standards, inventory=workspace.inventory)
+    bundle = load_bundle(bundle_path, as_of, limits, display=str(bundle_path))
+    return evaluate(policy_set, bundle, standards, debug=debug)
 
 
 def run(
@@ -50,10 +68,9 @@ def run(
     for _, path in files:
         check_destination(path)
 
-    workspace = open_workspace(config_file, policy_dirs, shipped=shipped_policies)
-    policy_set = load_policy_set(workspace.roots, standards, inventory=workspace.inventory)
-    bundle = load_bundle(bundle_path, as_of, Limits(bundle_bytes=max_bundle_bytes), display=str(bundle_path))
-    result = evaluate(policy_set, bundle, standards, debug=debug)
+    result = evaluate_bundle(bundle_path, standards=standards, policy_dirs=policy_dirs, config_file=config_file,
+                             shipped_policies=shipped_policies, as_of=as_of, limits=Limits(bundle_bytes=max_bundle_bytes),
+                             debug=debug)
 
     file_options = {**options, "color": False}
     rendered = [(path, renderer(name)(result, file_options)) for name, path in files]

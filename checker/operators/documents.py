@@ -9,7 +9,8 @@ from checker.compiling import CompileEnv
 from checker.context import EvalContext
 from checker.findings import Status, Text, worst
 from checker.operators.base import CODE, TEXT, VALUE, Outcome, Rule, args_schema, hours, noun_of, register
-from checker.predicates import compile_value
+from checker.predicates import MISSING, compile_value
+from checker.trace import COUNTED, FAILED, PASSED, SKIPPED, UNKNOWN, Trace
 
 # ------------------------------------------------------------------ documents, attestations, audits
 
@@ -30,6 +31,35 @@ def attachment_problem(ctx: EvalContext, attachment: Mapping[str, Any] | None) -
     return None
 
 
+def _joined(texts: list[Text]) -> Text:
+    joined = texts[0]
+    for text in texts[1:]:
+        joined = joined.join(text)
+    return joined
+
+
+def _trace_document(trace: Trace, ctx: EvalContext, index: int, doc: Mapping[str, Any], covers: tuple[str, ...]) -> None:
+    """The dates, topics and file of one candidate document, as the document rule reads them."""
+    at = ("documents", index)
+    trace.begin_record(at, str(doc.get("id", f"#{index}")))
+    as_of = ctx.as_of.isoformat()
+    trace.compare("issued_on", doc["issued_on"], "<=", as_of, ctx.instants.date(doc["issued_on"]) <= ctx.as_of, at + ("issued_on",))
+    if doc.get("valid_until"):
+        trace.compare("valid_until", doc["valid_until"], ">=", as_of, ctx.instants.date(doc["valid_until"]) >= ctx.as_of,
+                      at + ("valid_until",))
+    for topic in covers:
+        trace.compare("covers", topic, "in", "covers", topic in doc.get("covers", []), at + ("covers",))
+    _trace_file(trace, ctx, doc.get("path"), at + ("path",))
+
+
+def _trace_file(trace: Trace, ctx: EvalContext, path: Any, at: tuple[Any, ...]) -> None:
+    check = ctx.attachments.get(path) if isinstance(path, str) else None
+    trace.compare("file", path if path is not None else MISSING, "digest", "sha256",
+                  None if check is None or check.status in ("missing", "too_large") else check.ok, at,
+                  Text(f"附件状态：{check.status}" if check else "没有附件",
+                       f"file status: {check.status}" if check else "no supporting file"))
+
+
 @register(
     "document",
     "A document of `kind` is in the bundle, in force on the as-of date, its file present and matching "
@@ -47,6 +77,11 @@ def _document(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
         if not isinstance(documents, list):
             documents = []
         candidates = [(i, d) for i, d in enumerate(documents) if d.get("kind") == kind]
+        trace = ctx.trace
+        if trace is not None:
+            trace.compare("$.documents[*].kind", kind, "in", "$.documents", bool(candidates),
+                          note=Text(f"{len(documents)} 份文件中 {len(candidates)} 份为此类",
+                                    f"{len(candidates)} of {len(documents)} documents are of this kind"))
         if not candidates:
             return Outcome(
                 Status.INSUFFICIENT_EVIDENCE,
@@ -56,6 +91,8 @@ def _document(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
         rejected: list[tuple[int, Status, Text]] = []
         for index, doc in candidates:
             problems: list[tuple[Status, Text]] = []
+            if trace is not None:
+                _trace_document(trace, ctx, index, doc, covers)
             issued = ctx.instants.date(doc["issued_on"])
             if issued > ctx.as_of:
                 problems.append((Status.FAIL, Text(f"{issued} 才生效", f"not in force until {issued}")))
@@ -67,6 +104,9 @@ def _document(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             attachment = attachment_problem(ctx, {"path": doc["path"], "sha256": doc["sha256"]})
             if attachment:
                 problems.append(attachment)
+            if trace is not None:
+                trace.end_record(FAILED if problems else PASSED,
+                                 _joined([text for _, text in problems]) if problems else None)
             if not problems:
                 title = doc["title"]
                 return Outcome(
@@ -125,9 +165,22 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
                            {"attestations_found": 0})
         valid: list[tuple[int, Mapping[str, Any]]] = []
         rejected: list[tuple[int, Status, Text]] = []
+        trace = ctx.trace
         for index, item in candidates:
             problems: list[tuple[Status, Text]] = []
             on = ctx.instants.date(item["attested_on"])
+            if trace is not None:
+                at = ("attestations", index)
+                trace.begin_record(at, str(item["id"]))
+                trace.compare("attested_on", item["attested_on"], ">=", ctx.period_start.isoformat(), on >= ctx.period_start,
+                              at + ("attested_on",))
+                trace.compare("attested_by", item.get("attested_by"), "is not", item.get("subject"),
+                              not _same_person(item.get("attested_by"), item.get("subject")), at + ("attested_by",))
+                if roles:
+                    trace.compare("attested_by.role", item["attested_by"].get("role"), "in", list(roles),
+                                  item["attested_by"].get("role") in roles, at + ("attested_by", "role"))
+                _trace_file(trace, ctx, (item.get("document") or {}).get("path"), at + ("document",))
+                trace.read("conclusion", item.get("conclusion"), at + ("conclusion",))
             if on < ctx.period_start:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text(f"日期 {on} 早于评价期", f"dated {on}, before the evaluation period")))
             if _same_person(item.get("attested_by"), item.get("subject")):
@@ -138,6 +191,8 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
             attachment = attachment_problem(ctx, item.get("document"))
             if attachment:
                 problems.append(attachment)
+            if trace is not None:
+                trace.end_record(UNKNOWN if problems else PASSED, _joined([text for _, text in problems]) if problems else None)
             if problems:
                 reason = problems[0][1]
                 for _, text in problems[1:]:
@@ -178,6 +233,20 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
     return run
 
 
+def _trace_audit(trace: Trace, ctx: EvalContext, index: int, audit: Mapping[str, Any], check: str) -> None:
+    """Whether one audit counts (covers the period, checked `check`) and what it found."""
+    at = ("quality_audits", index)
+    covers = audit["covers"]
+    trace.begin_record(at, str(audit["id"]))
+    overlaps = not (ctx.instants.date(covers["end"]) < ctx.period_start or ctx.instants.date(covers["start"]) > ctx.period_end)
+    trace.compare("covers", f"{covers['start']}..{covers['end']}", "overlaps",
+                  f"{ctx.period_start.isoformat()}..{ctx.period_end.isoformat()}", overlaps, at + ("covers",))
+    result = audit["checks"].get(check)
+    trace.read(f"checks.{check}", result if result is not None else MISSING, at + ("checks", check) if result is not None else at)
+    used = overlaps and result is not None
+    trace.end_record(COUNTED if used else SKIPPED)
+
+
 @register(
     "audit",
     "Quality audits covering the evaluation period checked `check` on sampled conversations, and the "
@@ -195,8 +264,11 @@ def _audit(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rul
             audits = []
         used = []
         checked = compliant = 0
+        trace = ctx.trace
         for index, audit in enumerate(audits):
             covers = audit["covers"]
+            if trace is not None:
+                _trace_audit(trace, ctx, index, audit, check)
             if ctx.instants.date(covers["end"]) < ctx.period_start or ctx.instants.date(covers["start"]) > ctx.period_end:
                 continue
             result = audit["checks"].get(check)
@@ -214,6 +286,9 @@ def _audit(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rul
             )
         percent = round(compliant * 100 / checked, 2)
         facts = {"checked": checked, "compliant": compliant, "percent": percent, "min_percent": minimum}
+        if trace is not None:
+            trace.compare("compliant / checked %", percent, ">=", minimum, compliant * 100 >= minimum * checked,
+                          note=Text(f"{compliant} / {checked}", f"{compliant} / {checked}"))
         message = Text(
             f"质检抽查 {checked} 次会话，{compliant} 次符合“{check}”（{hours(percent)}%，要求不低于 {hours(minimum)}%）",
             f"quality audits checked '{check}' in {checked} sampled conversations: {compliant} complied ({hours(percent)} %, required at least {hours(minimum)} %)",

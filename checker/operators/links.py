@@ -81,11 +81,16 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
             for value in values:
                 if isinstance(value, Mapping) and value.get("id") is not None:
                     index.setdefault(str(value["id"]), value)
-        tally = Tally()
+        trace = ctx.trace
+        tally = Tally(trace, path)
         for i, record in tally.kept(records, where(ctx) if where else None, label):
             name = label(record, i)
             cited = get_link(record)
             ids = [str(cited)] if isinstance(cited, str) else [str(x) for x in cited] if isinstance(cited, list) else []
+            if trace is not None:
+                trace.read(args["link"], cited, path + (i, *args["link"].split(".")))
+                for x in ids:
+                    trace.compare(f"{args['target']}[id={x}]", x, "in", args["target"], x in index if targets_found else None)
             if not ids:
                 tally.undecided(i, Text(f"{name}（未引用任何{target_noun.zh}）", f"{name} (cites none)"))
                 continue
@@ -108,6 +113,9 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
             undated = []
             for x in ids:
                 target_time = get_target_time(index[x])
+                if trace is not None:
+                    trace.compare(f"{x}.{order['target']}", target_time, "<=", record_time,
+                                  None if target_time is MISSING else not later(ctx, when(ctx, target_time), moment))
                 if target_time is MISSING:
                     undated.append(x)
                 elif later(ctx, when(ctx, target_time), moment):
