@@ -119,10 +119,15 @@ def _format_names() -> list[str]:
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal, unless NO_COLOR is set).")
 @click.option("--max-bundle-bytes", type=click.IntRange(min=1), default=256 * 1024 * 1024, show_default=True,
               help="Refuse bundle files larger than this, before parsing.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), metavar="OLD.json",
+              help="An earlier JSON report: mark each finding new, changed or existing (by policy id and item; a finding "
+                   "whose status or evidence differs is changed, never existing) and exit 1 only for failing findings "
+                   "that are not existing.")
 @click.pass_context
 def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str,
           output_specs: tuple[tuple[str | None, Path], ...], policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool,
-          as_of: dt.date | None, lang: str, sarif_all: bool, color: bool | None, max_bundle_bytes: int) -> int:
+          as_of: dt.date | None, lang: str, sarif_all: bool, color: bool | None, max_bundle_bytes: int,
+          baseline: Path | None) -> int:
     """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause.
 
     \b
@@ -142,7 +147,7 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
         bundle, standards=standards, fmt=fmt, output=output, outputs=outputs, policy_dirs=policy_dirs,
         config_file=config_file, shipped_policies=not no_shipped, as_of=as_of,
         options={"lang": lang, "color": color, "sarif_all": sarif_all},
-        max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"],
+        max_bundle_bytes=max_bundle_bytes, baseline=baseline, debug=ctx.obj["debug"],
     )
 
 
@@ -274,6 +279,27 @@ def explain(policy: str | None, bundle_path: Path | None, grade_bundle: Path | N
     return command.run(policy, bundle_path=bundle_path, grade_bundle=grade_bundle, fmt=fmt, lang=lang,
                        policy_dirs=policy_dirs, config_file=config_file, shipped_policies=not no_shipped, as_of=as_of,
                        keep=keep)
+
+
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path), metavar="OLD.json")
+@click.argument("new", type=click.Path(path_type=Path), metavar="NEW.json")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["both", "zh", "en"]), default="both", show_default=True,
+              help="Language of titles, messages and headings (both: Chinese first).")
+def diff(old: Path, new: Path, fmt: str, lang: str) -> int:
+    """Compare two JSON reports (check --format json): new failures, fixed, still failing, status and grade changes.
+
+    \b
+    Findings are matched by policy id and item, never by position. A failing
+    finding is a new failure when it was absent, was not failing, fails in
+    another way, or rests on different evidence (evidence_digest). Exit
+    codes: 0 no new failure, 1 new failures (for CI gates), 2 a file that is
+    not a JSON report of schema 1.x.
+    """
+    from checker.commands import diff as command
+
+    return command.run(old, new, fmt=fmt, lang=lang)
 
 
 @cli.command()

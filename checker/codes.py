@@ -13,6 +13,7 @@ CODES: dict[str, str] = {
     "ECS004": "output file cannot be written",
     "ECS005": "configuration file (ecs-check.yaml) is invalid",
     "ECS006": "a shipped standard's text does not match the SHA-256 in standards/manifest.json",
+    "ECS007": "a file given to diff or --baseline is not an ecs-check JSON report (schema 1.x)",
     "ECS101": "policy does not match schemas/policy.schema.json",
     "ECS102": "two policies share one id",
     "ECS103": "policy id does not match its path under the policy root",

@@ -26,6 +26,7 @@ class Result:
     bundle: Bundle
     policy_set: PolicySet
     standards: tuple[str, ...]
+    baseline: Any = None  # a checker.baseline.Baseline when run with --baseline: each finding marked new/changed/existing
 
 
 def _role_applies(applies_to: str, role: str) -> bool:

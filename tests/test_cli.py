@@ -43,7 +43,7 @@ def test_version(capsys):
     assert run(capsys, "--version") == (0, f"ecs-check {__version__}\n", "")
 
 
-@pytest.mark.parametrize("command", ["check", "policies", "schema", "template", "explain", "pin"])
+@pytest.mark.parametrize("command", ["check", "policies", "schema", "template", "explain", "pin", "diff"])
 def test_every_command_has_help(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0 and out.startswith(f"Usage: ecs-check {command}")

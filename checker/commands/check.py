@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from checker.baseline import gate, mark, read_report
 from checker.bundle import Limits, load_bundle
 from checker.engine import Result, evaluate
 from checker.errors import CheckerError
@@ -54,9 +56,15 @@ def run(
     as_of: dt.date | None = None,
     options: dict[str, Any] | None = None,
     max_bundle_bytes: int = Limits().bundle_bytes,
+    baseline: Path | None = None,
     debug: bool = False,
 ) -> int:
-    """Evaluate once and render it to stdout (`fmt`, unless `output` takes it) and to each (format, path) in `outputs`."""
+    """Evaluate once and render it to stdout (`fmt`, unless `output` takes it) and to each (format, path) in `outputs`.
+
+    With `baseline` (an earlier JSON report) every finding is marked new,
+    changed or existing, and only a failing finding that is not existing
+    makes the exit code 1 (checker.baseline).
+    """
     options = options or {}
     files = list(outputs) + ([(fmt, output)] if output is not None else [])
     seen: set[Path] = set()
@@ -67,10 +75,13 @@ def run(
         seen.add(key)
     for _, path in files:
         check_destination(path)
+    earlier = read_report(baseline) if baseline is not None else None
 
     result = evaluate_bundle(bundle_path, standards=standards, policy_dirs=policy_dirs, config_file=config_file,
                              shipped_policies=shipped_policies, as_of=as_of, limits=Limits(bundle_bytes=max_bundle_bytes),
                              debug=debug)
+    if earlier is not None:
+        result = replace(result, baseline=mark(earlier, result.findings))
 
     file_options = {**options, "color": False}
     rendered = [(path, renderer(name)(result, file_options)) for name, path in files]
@@ -82,4 +93,4 @@ def run(
     counts = ", ".join(f"{name} {n}" for name, n in summarize(result.findings).items() if n)
     for name, path in files:
         sys.stderr.write(f"ecs-check: wrote {path} ({name}; {len(result.findings)} findings: {counts})\n")
-    return exit_code(result.findings)
+    return gate(result.findings, result.baseline) if result.baseline is not None else exit_code(result.findings)

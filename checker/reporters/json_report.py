@@ -23,7 +23,12 @@ def document(result: Result) -> dict[str, Any]:
     org = bundle.data["organization"]
     policy_set = result.policy_set
     grade = grade_of(result)
-    return {
+    baseline = getattr(result, "baseline", None)
+    findings = [finding.to_json() for finding in result.findings]
+    if baseline is not None:
+        for finding, data in zip(result.findings, findings, strict=True):
+            data["baseline"] = baseline.mark(finding)
+    document = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecs-check", "version": __version__},
         "as_of": bundle.as_of.isoformat(),
@@ -53,8 +58,11 @@ def document(result: Result) -> dict[str, Any]:
         "provenance": provenance(result),
         "summary": summarize(result.findings),
         "grade": grade.to_json() if grade is not None else None,
-        "findings": [finding.to_json() for finding in result.findings],
+        "findings": findings,
     }
+    if baseline is not None:
+        document["baseline"] = baseline.to_json(result.findings)
+    return document
 
 
 def render(result: Result, options: dict[str, Any] | None = None) -> str:

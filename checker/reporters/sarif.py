@@ -97,6 +97,9 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+BASELINE_STATES = {"new": "new", "changed": "updated", "existing": "unchanged"}
+
+
 def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dict[str, Any]:
     uri = _uri(bundle_file(result))
     decided = [ref for ref in finding.evidence if ref.line is not None]
@@ -135,6 +138,9 @@ def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dic
     if related:
         sarif["relatedLocations"] = related
     sarif["partialFingerprints"] = {"ecsCheckFinding/v1": _fingerprint(finding)}
+    baseline = getattr(result, "baseline", None)
+    if baseline is not None:
+        sarif["baselineState"] = BASELINE_STATES[baseline.mark(finding)]
     if finding.status is Status.WAIVED:
         sarif["suppressions"] = [{"kind": "external", "status": "accepted", "justification": pick(finding.message, lang)}]
     sarif["properties"] = {

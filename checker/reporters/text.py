@@ -45,6 +45,11 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
     for override in result.policy_set.overrides:
         lines.append(f"override: policy {override.policy_id} from {override.winner_file or override.winner} "
                      f"(replaces {override.replaced_file or override.replaced})")
+    baseline = getattr(result, "baseline", None)
+    if baseline is not None:
+        counts = baseline.counts()
+        lines.append(f"baseline {baseline.report.file}: {counts['new']} new, {counts['changed']} changed, "
+                     f"{counts['existing']} existing, {len(baseline.absent)} no longer reported")
     current = None
     for finding in result.findings:
         if finding.standard != current:
@@ -53,7 +58,8 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
         label, hue = SYMBOLS[finding.status]
         citation = finding.clause + (f" {finding.item}" if finding.item else "")
         title = {"zh": finding.title.zh, "en": finding.title.en}.get(lang, f"{finding.title.zh} / {finding.title.en}")
-        lines.append(f"{_style(f'{label:<12}', hue, colour)} {citation:<14} {title}")
+        mark = f" [{baseline.mark(finding)}]" if baseline is not None else ""
+        lines.append(f"{_style(f'{label:<12}', hue, colour)} {citation:<14} {title}{mark}")
         if lang in ("zh", "both"):
             lines.append(f"{'':12} {'':14} {finding.message.zh}")
         if lang in ("en", "both"):

@@ -98,3 +98,14 @@ def test_evidence_digest_ignores_positions_and_follows_notes_and_facts():
     assert renoted.evidence_digest != finding.evidence_digest
     refacted = dataclasses.replace(finding, facts={**finding.facts, "total": -1})
     assert refacted.evidence_digest != finding.evidence_digest
+
+
+def test_output_with_a_baseline_validates(validator, tmp_path, capsys):
+    old = tmp_path / "old.json"
+    old.write_text(json_report.render(sample.result()), encoding="utf-8")
+    main(["check", str(sample.BUNDLE), "--policies", str(sample.POLICIES), "--no-shipped-policies", "--format", "json",
+          "--baseline", str(old)])
+    document = json.loads(capsys.readouterr().out)
+    assert list(validator.iter_errors(document)) == []
+    assert {f["baseline"] for f in document["findings"]} == {"existing"}
+    assert document["baseline"]["sha256"] == sha256(old)
