@@ -257,11 +257,6 @@ def evaluation_model(compiled: CompiledPolicy, bundle: Bundle, findings: Sequenc
 BANDS = Text("9.3.3.1：AAA 70~79 分，AAAA 80~89 分，AAAAA 90~100 分", "9.3.3.1: AAA 70-79, AAAA 80-89, AAAAA 90-100 points")
 
 
-def _number(value: float) -> float:
-    value = round(value, 2)
-    return int(value) if float(value).is_integer() else value
-
-
 def grade_model(result: Any) -> dict[str, Any] | None:
     """The grade row by row, each first-level indicator's sum and the total, or None when not graded.
 
@@ -269,29 +264,19 @@ def grade_model(result: Any) -> dict[str, Any] | None:
     so any grade shape the reports accept can be explained. A row's own
     `reason` (or `why`) is shown when the grade gives one.
     """
-    from checker.reporters.grading import grade_of
+    from checker.reporters.grading import _number, grade_of
 
     grade = grade_of(result)
     if grade is None:
         return None
-    rows = [{**row.to_json(), "reason": _text(row.reason)} for row in grade.rows]
-    groups = []
-    for group in grade.groups:
-        members = [row for row in grade.rows if row.group == group.key]
-        groups.append({**group.to_json(), "rows": [row.row for row in members],
-                       "sum": " + ".join(f"{_number(row.points)}" for row in members) or "0"})
+    model = grade.to_json()  # the grade as the JSON report has it, plus what it takes to recompute it
+    model["rows"] = [{**row.to_json(), "reason": _text(row.reason)} for row in grade.rows]
+    for group in model["indicators"]:
+        members = [row for row in grade.rows if row.group == group["key"]]
+        group["rows"] = [row.row for row in members]
+        group["sum"] = " + ".join(f"{row.points}" for row in members) or "0"
     total = _number(sum(row.points for row in grade.rows))
-    return {
-        "standard": grade.standard,
-        "grade": grade.grade,
-        "score": grade.score,
-        "withheld": grade.withheld,
-        "reasons": [r.to_json() for r in grade.reasons],
-        "model_sha256": grade.model_sha256,
-        "rows": rows,
-        "indicators": groups,
-        "total": {"sum": " + ".join(f"{g['points']}" for g in groups) or "0", "points": total,
-                  "matches_score": grade.score is not None and abs(total - grade.score) < 0.005},
-        "bands": BANDS.to_json(),
-        "next_grade": {"grade": grade.next_target, "steps": [s.to_json() for s in grade.next_steps]},
-    }
+    model["total"] = {"sum": " + ".join(f"{g['points']}" for g in model["indicators"]) or "0", "points": total,
+                      "matches_score": grade.score is not None and abs(total - grade.score) < 0.005}
+    model["bands"] = BANDS.to_json()
+    return model

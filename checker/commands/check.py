@@ -33,13 +33,13 @@ def evaluate_bundle(
     shipped_policies: bool = True,
     config_file: Path | None = None,
     as_of: dt.date | None = None,
-    limits: Limits = Limits(),
+    limits: Limits | None = None,
     debug: bool = False,
 ) -> Result:
     """Load the policies and the bundle and evaluate: the one evaluation `check` reports and `explain --grade` explains."""
     workspace = open_workspace(config_file, policy_dirs, shipped=shipped_policies)
     policy_set = load_policy_set(workspace.roots, standards, inventory=workspace.inventory)
-    bundle = load_bundle(bundle_path, as_of, limits, display=str(bundle_path))
+    bundle = load_bundle(bundle_path, as_of, limits or Limits(), display=str(bundle_path))
     return evaluate(policy_set, bundle, standards, debug=debug)
 
 

@@ -62,17 +62,16 @@ def find_policy(policy_set: PolicySet, query: str) -> CompiledPolicy:
 
 def run(policy_query: str | None, *, bundle_path: Path | None = None, grade_bundle: Path | None = None, fmt: str = "text",
         lang: str = "both", policy_dirs: Sequence[Path] = (), config_file: Path | None = None, shipped_policies: bool = True,
-        as_of: dt.date | None = None, max_bundle_bytes: int | None = None, keep: int = 20) -> int:
+        as_of: dt.date | None = None, keep: int = 20) -> int:
     from checker.bundle import Limits, load_bundle
     from checker.commands.check import evaluate_bundle
     from checker.engine import trace_policy
     from checker.policy import load_policy_set
     from checker.workspace import open_workspace
 
-    limits = Limits(bundle_bytes=max_bundle_bytes) if max_bundle_bytes else Limits()
     if grade_bundle is not None:
         result = evaluate_bundle(grade_bundle, policy_dirs=policy_dirs, config_file=config_file,
-                                 shipped_policies=shipped_policies, as_of=as_of, limits=limits)
+                                 shipped_policies=shipped_policies, as_of=as_of)
         model = grade_model(result)
         sys.stdout.write(json.dumps({"grade": model}, ensure_ascii=False, indent=2) + "\n" if fmt == "json"
                          else render_grade(model, lang))
@@ -84,7 +83,7 @@ def run(policy_query: str | None, *, bundle_path: Path | None = None, grade_bund
     model = policy_model(compiled, policy_set.interpretations)
     model["evaluation"] = None
     if bundle_path is not None:
-        bundle = load_bundle(bundle_path, as_of, limits, display=str(bundle_path))
+        bundle = load_bundle(bundle_path, as_of, Limits(), display=str(bundle_path))
         findings, trace = trace_policy(compiled, bundle, keep)
         model["evaluation"] = evaluation_model(compiled, bundle, findings, trace)
     sys.stdout.write(json.dumps(model, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else render_policy(model, lang))

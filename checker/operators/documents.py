@@ -38,24 +38,11 @@ def _joined(texts: list[Text]) -> Text:
     return joined
 
 
-def _trace_document(trace: Trace, ctx: EvalContext, index: int, doc: Mapping[str, Any], covers: tuple[str, ...]) -> None:
-    """The dates, topics and file of one candidate document, as the document rule reads them."""
-    at = ("documents", index)
-    trace.begin_record(at, str(doc.get("id", f"#{index}")))
-    as_of = ctx.as_of.isoformat()
-    trace.compare("issued_on", doc["issued_on"], "<=", as_of, ctx.instants.date(doc["issued_on"]) <= ctx.as_of, at + ("issued_on",))
-    if doc.get("valid_until"):
-        trace.compare("valid_until", doc["valid_until"], ">=", as_of, ctx.instants.date(doc["valid_until"]) >= ctx.as_of,
-                      at + ("valid_until",))
-    for topic in covers:
-        trace.compare("covers", topic, "in", "covers", topic in doc.get("covers", []), at + ("covers",))
-    _trace_file(trace, ctx, doc.get("path"), at + ("path",))
-
-
-def _trace_file(trace: Trace, ctx: EvalContext, path: Any, at: tuple[Any, ...]) -> None:
+def _trace_file(trace: Trace, ctx: EvalContext, path: Any, problem: tuple[Status, Text] | None, at: tuple[Any, ...]) -> None:
+    """The supporting file as `attachment_problem` judged it: usable, changed (false) or absent (unknown)."""
     check = ctx.attachments.get(path) if isinstance(path, str) else None
-    trace.compare("file", path if path is not None else MISSING, "digest", "sha256",
-                  None if check is None or check.status in ("missing", "too_large") else check.ok, at,
+    usable = True if problem is None else False if problem[0] is Status.FAIL else None
+    trace.compare("file", path if path is not None else MISSING, "digest", "sha256", usable, at,
                   Text(f"附件状态：{check.status}" if check else "没有附件",
                        f"file status: {check.status}" if check else "no supporting file"))
 
@@ -91,12 +78,12 @@ def _document(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
         rejected: list[tuple[int, Status, Text]] = []
         for index, doc in candidates:
             problems: list[tuple[Status, Text]] = []
-            if trace is not None:
-                _trace_document(trace, ctx, index, doc, covers)
             issued = ctx.instants.date(doc["issued_on"])
-            if issued > ctx.as_of:
+            in_force = issued <= ctx.as_of
+            if not in_force:
                 problems.append((Status.FAIL, Text(f"{issued} 才生效", f"not in force until {issued}")))
-            if doc.get("valid_until") and ctx.instants.date(doc["valid_until"]) < ctx.as_of:
+            expired = bool(doc.get("valid_until")) and ctx.instants.date(doc["valid_until"]) < ctx.as_of
+            if expired:
                 problems.append((Status.FAIL, Text(f"已于 {doc['valid_until']} 失效", f"expired on {doc['valid_until']}")))
             missing = [topic for topic in covers if topic not in doc.get("covers", [])]
             if missing:
@@ -105,8 +92,16 @@ def _document(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             if attachment:
                 problems.append(attachment)
             if trace is not None:
-                trace.end_record(FAILED if problems else PASSED,
-                                 _joined([text for _, text in problems]) if problems else None)
+                here = ("documents", index)
+                trace.begin_record(here, str(doc["id"]))
+                trace.compare("issued_on", doc["issued_on"], "<=", ctx.as_of.isoformat(), in_force, here + ("issued_on",))
+                if doc.get("valid_until"):
+                    trace.compare("valid_until", doc["valid_until"], ">=", ctx.as_of.isoformat(), not expired,
+                                  here + ("valid_until",))
+                for topic in covers:
+                    trace.compare("covers", topic, "in", "covers", topic not in missing, here + ("covers",))
+                _trace_file(trace, ctx, doc["path"], attachment, here + ("path",))
+                trace.end_record(FAILED if problems else PASSED, _joined([text for _, text in problems]) if problems else None)
             if not problems:
                 title = doc["title"]
                 return Outcome(
@@ -169,30 +164,34 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
         for index, item in candidates:
             problems: list[tuple[Status, Text]] = []
             on = ctx.instants.date(item["attested_on"])
-            if trace is not None:
-                at = ("attestations", index)
-                trace.begin_record(at, str(item["id"]))
-                trace.compare("attested_on", item["attested_on"], ">=", ctx.period_start.isoformat(), on >= ctx.period_start,
-                              at + ("attested_on",))
-                trace.compare("attested_by", item.get("attested_by"), "is not", item.get("subject"),
-                              not _same_person(item.get("attested_by"), item.get("subject")), at + ("attested_by",))
-                if roles:
-                    trace.compare("attested_by.role", item["attested_by"].get("role"), "in", list(roles),
-                                  item["attested_by"].get("role") in roles, at + ("attested_by", "role"))
-                _trace_file(trace, ctx, (item.get("document") or {}).get("path"), at + ("document",))
-                trace.read("conclusion", item.get("conclusion"), at + ("conclusion",))
-            if on < ctx.period_start:
+            early = on < ctx.period_start
+            if early:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text(f"日期 {on} 早于评价期", f"dated {on}, before the evaluation period")))
-            if _same_person(item.get("attested_by"), item.get("subject")):
+            own = _same_person(item.get("attested_by"), item.get("subject"))
+            if own:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text("由被证明者本人出具", "made by the person it is about")))
-            if roles and item["attested_by"].get("role") not in roles:
+            wrong_role = bool(roles) and item["attested_by"].get("role") not in roles
+            if wrong_role:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text(
                     f"出具人角色不是 {'/'.join(roles)}", f"attester's role is not one of {', '.join(roles)}")))
             attachment = attachment_problem(ctx, item.get("document"))
             if attachment:
                 problems.append(attachment)
             if trace is not None:
-                trace.end_record(UNKNOWN if problems else PASSED, _joined([text for _, text in problems]) if problems else None)
+                here = ("attestations", index)
+                trace.begin_record(here, str(item["id"]))
+                trace.compare("attested_on", item["attested_on"], ">=", ctx.period_start.isoformat(), not early,
+                              here + ("attested_on",))
+                trace.compare("attested_by", item.get("attested_by"), "is not", item.get("subject"), not own,
+                              here + ("attested_by",))
+                if roles:
+                    trace.compare("attested_by.role", item["attested_by"].get("role"), "in", list(roles), not wrong_role,
+                                  here + ("attested_by", "role"))
+                _trace_file(trace, ctx, (item.get("document") or {}).get("path"), attachment, here + ("document",))
+                trace.read("conclusion", item.get("conclusion"), here + ("conclusion",))
+                verdict = worst(p[0] for p in problems) if problems else None
+                trace.end_record(PASSED if verdict is None else FAILED if verdict is Status.FAIL else UNKNOWN,
+                                 _joined([text for _, text in problems]) if problems else None)
             if problems:
                 reason = problems[0][1]
                 for _, text in problems[1:]:
@@ -233,18 +232,17 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
     return run
 
 
-def _trace_audit(trace: Trace, ctx: EvalContext, index: int, audit: Mapping[str, Any], check: str) -> None:
-    """Whether one audit counts (covers the period, checked `check`) and what it found."""
-    at = ("quality_audits", index)
+def _trace_audit(trace: Trace, ctx: EvalContext, index: int, audit: Mapping[str, Any], check: str, overlaps: bool,
+                 result: Mapping[str, Any] | None) -> None:
+    """Whether one audit counted (it covers the period and checked `check`), as the audit rule decided, and what it found."""
+    here = ("quality_audits", index)
     covers = audit["covers"]
-    trace.begin_record(at, str(audit["id"]))
-    overlaps = not (ctx.instants.date(covers["end"]) < ctx.period_start or ctx.instants.date(covers["start"]) > ctx.period_end)
+    trace.begin_record(here, str(audit["id"]))
     trace.compare("covers", f"{covers['start']}..{covers['end']}", "overlaps",
-                  f"{ctx.period_start.isoformat()}..{ctx.period_end.isoformat()}", overlaps, at + ("covers",))
-    result = audit["checks"].get(check)
-    trace.read(f"checks.{check}", result if result is not None else MISSING, at + ("checks", check) if result is not None else at)
-    used = overlaps and result is not None
-    trace.end_record(COUNTED if used else SKIPPED)
+                  f"{ctx.period_start.isoformat()}..{ctx.period_end.isoformat()}", overlaps, here + ("covers",))
+    if overlaps:
+        trace.read(f"checks.{check}", MISSING if result is None else result, here + (("checks", check) if result is not None else ()))
+    trace.end_record(COUNTED if overlaps and result is not None else SKIPPED)
 
 
 @register(
@@ -267,11 +265,10 @@ def _audit(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rul
         trace = ctx.trace
         for index, audit in enumerate(audits):
             covers = audit["covers"]
+            overlaps = not (ctx.instants.date(covers["end"]) < ctx.period_start or ctx.instants.date(covers["start"]) > ctx.period_end)
+            result = audit["checks"].get(check) if overlaps else None
             if trace is not None:
-                _trace_audit(trace, ctx, index, audit, check)
-            if ctx.instants.date(covers["end"]) < ctx.period_start or ctx.instants.date(covers["start"]) > ctx.period_end:
-                continue
-            result = audit["checks"].get(check)
+                _trace_audit(trace, ctx, index, audit, check, overlaps, result)
             if result is None:
                 continue
             used.append((index, audit["id"]))

@@ -89,8 +89,6 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
             ids = [str(cited)] if isinstance(cited, str) else [str(x) for x in cited] if isinstance(cited, list) else []
             if trace is not None:
                 trace.read(args["link"], cited, path + (i, *args["link"].split(".")))
-                for x in ids:
-                    trace.compare(f"{args['target']}[id={x}]", x, "in", args["target"], x in index if targets_found else None)
             if not ids:
                 tally.undecided(i, Text(f"{name}（未引用任何{target_noun.zh}）", f"{name} (cites none)"))
                 continue
@@ -99,6 +97,9 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
                                         f"{name} (cites {', '.join(ids)}; {args['target']} is missing)"))
                 continue
             absent = [x for x in ids if x not in index]
+            if trace is not None:
+                for x in ids:
+                    trace.compare(f"{args['target']}[id={x}]", x, "in", args["target"], x not in absent)
             if absent:
                 tally.undecided(i, Text(f"{name}（{'、'.join(absent)} 不存在）", f"{name} ({', '.join(absent)} not found)"))
                 continue
@@ -113,12 +114,12 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
             undated = []
             for x in ids:
                 target_time = get_target_time(index[x])
+                late = None if target_time is MISSING else later(ctx, when(ctx, target_time), moment)
                 if trace is not None:
-                    trace.compare(f"{x}.{order['target']}", target_time, "<=", record_time,
-                                  None if target_time is MISSING else not later(ctx, when(ctx, target_time), moment))
-                if target_time is MISSING:
+                    trace.compare(f"{x}.{order['target']}", target_time, "<=", record_time, None if late is None else not late)
+                if late is None:
                     undated.append(x)
-                elif later(ctx, when(ctx, target_time), moment):
+                elif late:
                     too_late.append((x, target_time))
             if too_late:
                 field = order["target"]

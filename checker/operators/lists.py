@@ -44,7 +44,7 @@ def _includes(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
         missing = [value for value in wanted if value not in declared]
         if ctx.trace is not None:
             for value in wanted:
-                ctx.trace.compare(args["path"], value, "in", args["path"], value in declared, lists[0][0])
+                ctx.trace.compare(args["path"], value, "in", args["path"], value not in missing, lists[0][0])
         shown = ", ".join(str(v) for v in declared) or "none"
         shown_zh = "、".join(str(v) for v in declared) or "无"
         facts = {"declared_count": len(declared), "missing": ", ".join(missing), "missing_count": len(missing)}
