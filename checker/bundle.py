@@ -28,6 +28,7 @@ from checker.errors import CheckerError, Location, Problem
 from checker.loading import DEFAULT_LIMIT, Document, load_document, sha256_file
 from checker.paths import PathTuple, render
 from checker.resources import schema_path
+from checker.trace import Trace
 
 BUNDLE_NAMES = ("bundle.yaml", "bundle.yml", "bundle.json")
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
@@ -60,7 +61,7 @@ class Bundle:
     def display(self) -> str:
         return self.document.display
 
-    def context(self) -> EvalContext:
+    def context(self, trace: Trace | None = None) -> EvalContext:
         return EvalContext(
             data=self.data,
             tz=self.tz,
@@ -71,6 +72,7 @@ class Bundle:
             role=self.role,
             attachments=self.attachments,
             instants=self.instants,
+            trace=trace,
         )
 
     def locate(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:

@@ -136,11 +136,16 @@ def _format_names() -> list[str]:
                    "waivers are reported. A malformed file stops the run (exit 2).")
 @click.option("--max-waivers", type=click.IntRange(min=0), metavar="N",
               help="Stop with an error (exit 2) when more than N waivers are active.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), metavar="OLD.json",
+              help="An earlier JSON report: mark each finding new, changed or existing (by policy id and item; a finding "
+                   "whose status or evidence differs is changed, never existing) and exit 1 only for failing findings "
+                   "that are not existing.")
 @click.pass_context
 def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str,
           output_specs: tuple[tuple[str | None, Path], ...], policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool,
           as_of: dt.date | None, lang: str, sarif_all: bool, color: bool | None, max_bundle_bytes: int,
-          min_grade: str | None, profile: Path | None, waivers: Path | None, max_waivers: int | None) -> int:
+          min_grade: str | None, profile: Path | None, waivers: Path | None, max_waivers: int | None,
+          baseline: Path | None) -> int:
     """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause.
 
     \b
@@ -161,7 +166,7 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
         config_file=config_file, shipped_policies=not no_shipped, as_of=as_of,
         options={"lang": lang, "color": color, "sarif_all": sarif_all},
         max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"], min_grade=min_grade,
-        profile=profile, waivers=waivers, max_waivers=max_waivers,
+        profile=profile, waivers=waivers, max_waivers=max_waivers, baseline=baseline,
     )
 
 
@@ -253,6 +258,26 @@ def fmt(paths: tuple[Path, ...], check_only: bool, config_file: Path | None) -> 
     return command.run(paths, check=check_only, config_file=config_file)
 
 
+@cli.command()
+@paths_argument
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list the policies that would be pinned and exit 1 if there are any.")
+@config_option
+def pin(paths: tuple[Path, ...], check_only: bool, config_file: Path | None) -> int:
+    """Pin each policy's quoted text: add text.sha256 where it is missing.
+
+    \b
+    A quote is pinned only if it occurs verbatim in the shipped text of its
+    standard; a pin that differs from the quote is never replaced (re-read
+    the clause and change it by hand). PATH as for lint. Exit codes: 0 all
+    quotes pinned, 1 a quote could not be pinned (or --check found one to
+    pin), 2 bad usage or a file that is not a policy.
+    """
+    from checker.commands import pin as command
+
+    return command.run(paths, check=check_only, config_file=config_file)
+
+
 @cli.command(name="test")
 @paths_argument
 @policies_option
@@ -269,6 +294,68 @@ def test_command(paths: tuple[Path, ...], policy_dirs: tuple[Path, ...], config_
     from checker.commands import test as command
 
     return command.run(paths, policy_dirs=policy_dirs, config_file=config_file)
+
+
+@cli.command()
+@click.argument("policy", required=False, metavar="[POLICY]")
+@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), metavar="BUNDLE",
+              help="Also evaluate POLICY against this bundle and show the trace: each check, the values read "
+                   "(with file:line), the comparisons made and the records that decided it.")
+@click.option("--grade", "grade_bundle", type=click.Path(path_type=Path), metavar="BUNDLE",
+              help="Explain the NJ-ECCS grade of this bundle instead: every Table B.1 row's level and points, "
+                   "the sums and the band.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["both", "zh", "en"]), default="both", show_default=True,
+              help="Language of the explanation (both: Chinese first).")
+@policies_option
+@config_option
+@click.option("--no-shipped-policies", "no_shipped", is_flag=True,
+              help="Use only the --policies directories, not the shipped policies.")
+@click.option("--as-of", type=DATE, help="Evaluation date for --bundle or --grade (default: the bundle's).")
+@click.option("--keep", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Records shown per verdict that did not decide the outcome (every failing or undecided one is shown).")
+def explain(policy: str | None, bundle_path: Path | None, grade_bundle: Path | None, fmt: str, lang: str,
+            policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool, as_of: dt.date | None,
+            keep: int) -> int:
+    """Explain a policy: the clause, the standard's words, evidence, parameters, interpretations, how to fix.
+
+    \b
+    POLICY is a policy id (db33-t-2039-2017/7.5.1.2), a citation
+    ("DB33/T 2039-2017 7.5.1.2") or a clause number only one policy has.
+    With --bundle, also how the engine evaluated it against that bundle.
+    With --grade BUNDLE (and no POLICY), how the NJ-ECCS grade adds up.
+    Exit codes: 0 explained, 2 unknown policy, unusable input or bad usage.
+    """
+    from checker.commands import explain as command
+
+    if grade_bundle is not None and (policy is not None or bundle_path is not None):
+        raise click.UsageError("--grade BUNDLE explains the grade; give it without POLICY and --bundle")
+    if grade_bundle is None and policy is None:
+        raise click.UsageError("name a POLICY to explain, or use --grade BUNDLE")
+    return command.run(policy, bundle_path=bundle_path, grade_bundle=grade_bundle, fmt=fmt, lang=lang,
+                       policy_dirs=policy_dirs, config_file=config_file, shipped_policies=not no_shipped, as_of=as_of,
+                       keep=keep)
+
+
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path), metavar="OLD.json")
+@click.argument("new", type=click.Path(path_type=Path), metavar="NEW.json")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["both", "zh", "en"]), default="both", show_default=True,
+              help="Language of titles, messages and headings (both: Chinese first).")
+def diff(old: Path, new: Path, fmt: str, lang: str) -> int:
+    """Compare two JSON reports (check --format json): new failures, fixed, still failing, status and grade changes.
+
+    \b
+    Findings are matched by policy id and item, never by position. A failing
+    finding is a new failure when it was absent, was not failing, fails in
+    another way, or rests on different evidence (evidence_digest). Exit
+    codes: 0 no new failure, 1 new failures (for CI gates), 2 a file that is
+    not a JSON report of schema 1.x.
+    """
+    from checker.commands import diff as command
+
+    return command.run(old, new, fmt=fmt, lang=lang)
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from typing import Any
 
 from checker.paths import JsonPath, PathTuple
 from checker.timecalc import Instants, Window
+from checker.trace import Trace
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class EvalContext:
     role: str
     attachments: Mapping[str, AttachmentCheck]
     instants: Instants
+    trace: Trace | None = None  # set only by `explain --bundle`; see checker.trace
     _selections: dict[str, list[tuple[PathTuple, Any]]] = field(default_factory=dict)
 
     def select(self, path: JsonPath) -> list[tuple[PathTuple, Any]]:

@@ -13,6 +13,7 @@ from checker.findings import EvidenceRef, Finding, Status, Text, sort_findings
 from checker.operators import Outcome
 from checker.paths import render
 from checker.policy import CompiledCheck, CompiledPolicy, PolicySet
+from checker.trace import Trace
 
 if TYPE_CHECKING:
     from checker.scoring import Grade
@@ -31,6 +32,7 @@ class Result:
     standards: tuple[str, ...]
     grade: Grade | None = None  # the NJ-ECCS grade (checker.scoring), when NJ-ECCS was checked
     waivers: WaiverReport | None = None  # every waiver of --waivers and what became of it
+    baseline: Any = None  # a checker.baseline.Baseline when run with --baseline: each finding marked new/changed/existing
 
 
 def _role_applies(applies_to: str, role: str) -> bool:
@@ -51,7 +53,11 @@ def _run(check: CompiledCheck, ctx: EvalContext, debug: bool) -> Outcome:
     if item is not None and item.out_of_scope is not None:
         return Outcome(Status.NOT_APPLICABLE, Text(f"不在检查范围内：{item.out_of_scope.zh}", f"out of scope: {item.out_of_scope.en}"))
     if check.applies_if is not None:
+        if ctx.trace is not None:
+            ctx.trace.phase = "applies_if"
         applies = check.applies_if(ctx)(ctx.data)
+        if ctx.trace is not None:
+            ctx.trace.phase = None
         if applies is False:
             return Outcome(Status.NOT_APPLICABLE, Text("本项的适用条件不成立", "the condition for this item does not hold for the organization"))
         if applies is None:
@@ -74,9 +80,17 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
     policy = compiled.policy
     findings = []
     role_ok = _role_applies(policy.applies_to, bundle.role)
+    trace = ctx.trace
+    if trace is not None:
+        trace.compare("organization.role", bundle.role, "applies_to", policy.applies_to, role_ok, ("organization", "role"))
+        trace.phase = "applies_if"
     policy_condition = compiled.applies_if(ctx)(ctx.data) if compiled.applies_if is not None and role_ok else True
     tailoring = compiled.tailoring
+    if trace is not None:
+        trace.phase = None
     for check in compiled.checks:
+        if trace is not None:
+            trace.begin_check(check.item.item if check.item else None)
         ctx.instants.naive_reads = 0
         declared = tailoring.declared(check.item.item if check.item else None) if tailoring else None
         if not role_ok:
@@ -120,7 +134,24 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
             policy_file=policy.source,
             overrides=tailoring.changes if tailoring else (),
         ))
+        if trace is not None:
+            trace.checks[-1].status = outcome.status
     return findings
+
+
+def trace_policy(compiled: CompiledPolicy, bundle: Bundle, keep: int = 20) -> tuple[list[Finding], Trace]:
+    """Evaluate one policy as `check` does, recording what each rule read, compared and decided.
+
+    The same compiled rules run, with a collector in the context; nothing is
+    evaluated a second way. `keep` caps the records kept per verdict that
+    did not decide the outcome (every failing or undecided record is kept).
+    """
+    from checker.evidence import check_evidence
+
+    check_evidence((compiled,), bundle)
+    trace = Trace(keep)
+    findings = evaluate_policy(compiled, bundle, bundle.context(trace))
+    return findings, trace
 
 
 def _evidence(bundle: Bundle, outcome: Outcome) -> tuple[EvidenceRef, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -183,6 +185,22 @@ class Finding:
     def sort_key(self) -> tuple[Any, ...]:
         return (self.standard, clause_key(self.clause), item_key(self.item), self.policy_id)
 
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """What identifies a finding across runs: its policy and item, never its position."""
+        return (self.policy_id, self.item)
+
+    @property
+    def evidence_digest(self) -> str:
+        """SHA-256 of what decided the verdict: each evidence path with its note, and the operator's facts.
+
+        Computed from the finding's own JSON fields (`evidence[].path`,
+        `evidence[].note`, `facts`) as canonical JSON, so anyone can recompute
+        it; file, line and column are left out, so moving a record within the
+        bundle file does not change it.
+        """
+        return evidence_digest([(ref.path, ref.note) for ref in self.evidence], self.facts)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "policy_id": self.policy_id,
@@ -206,7 +224,15 @@ class Finding:
             "overrides": [change.to_json() for change in self.overrides],
             "original_status": self.original_status.value if self.original_status else None,
             "waiver": self.waiver.to_json() if self.waiver else None,
+            "evidence_digest": self.evidence_digest,
         }
+
+
+def evidence_digest(evidence: Iterable[tuple[str, str | None]], facts: Mapping[str, Any]) -> str:
+    """The digest `Finding.evidence_digest` documents, from plain values (as read back from a JSON report)."""
+    canonical = json.dumps({"evidence": [[path, note] for path, note in evidence], "facts": facts},
+                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 _PART = re.compile(r"\d+|[A-Za-z]+")

@@ -11,6 +11,8 @@ problems. `checker.policy` runs them for every policy it loads, so `check`,
 | ECS109 | every lettered item of the clause is checked or out of scope |
 | ECS111 | every JSONPath it reads lies inside its evidence schema   |
 | ECS113 | no lettered item is listed twice                           |
+| ECS115 | the quoted text occurs verbatim in the shipped standard and is pinned by its SHA-256 |
+| ECS116 | a policy of a shipped standard quotes its clause             |
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from checker.errors import Location, Problem
 from checker.inventory import covers
 from checker.paths import JsonPath, render
+from checker.standards import quote_sha256, standard_text
 
 if TYPE_CHECKING:
     from checker.policy import CompiledPolicy, Policy, References
@@ -97,6 +100,38 @@ def check_items(policy: Policy, refs: References) -> Iterator[Problem]:
                       f"item {wanted} of {policy.standard} {policy.clause} is neither checked nor marked out of scope; "
                       f"add {{item: {wanted!r}, title, rule}} or {{item: {wanted!r}, title, out_of_scope: {{zh, en}}}} "
                       f"(the clause's items: {expected})", ("check", "items"))
+
+
+# ------------------------------------------------------------------ ECS115, ECS116
+
+
+def check_text_pin(policy: Policy, refs: References) -> Iterator[Problem]:
+    """The quote is the shipped standard's text, verbatim, and `text.sha256` is its digest.
+
+    Applies to every policy with `text`; a standard without a shipped text
+    (one declared in ecs-check.yaml) can only have its pin checked.
+    """
+    shipped = standard_text(policy.standard)
+    if policy.text is None:
+        if shipped is not None:
+            yield _at(policy, "ECS116", f"policy of {policy.standard} quotes no text: add text.zh after title, the clause "
+                                        f"as printed in {shipped.file}, then pin it with `ecs-check pin {policy.file}`",
+                      ("title",))
+        return
+    quote = policy.text["zh"]
+    if shipped is not None and shipped.find(quote) is None:
+        yield _at(policy, "ECS115", f"text.zh is not found verbatim in {shipped.file} (sha256 {shipped.sha256[:12]}…): "
+                                    f"{shipped.parting(quote)}; re-read clause {policy.clause} there and correct the "
+                                    "quote, its pin and whatever the policy encodes differently", ("text", "zh"))
+    pinned = policy.text.get("sha256")
+    digest = quote_sha256(quote)
+    if pinned is None:
+        yield _at(policy, "ECS115", f"text is not pinned: add `sha256: {digest}` under text "
+                                    f"(`ecs-check pin {policy.file}` does it)", ("text",))
+    elif pinned != digest:
+        yield _at(policy, "ECS115", f"text.sha256 {pinned[:12]}… is not the digest of text.zh ({digest[:12]}…): the quote "
+                                    "changed after it was pinned; if the standard changed, re-read the clause and the "
+                                    "policy, then replace the pin by hand", ("text", "sha256"))
 
 
 # ------------------------------------------------------------------ ECS111
@@ -315,5 +350,5 @@ def _descendants(nodes: list[Mapping[str, Any]], root: Mapping[str, Any]) -> lis
     return out
 
 
-POLICY_CHECKS = (check_interpretations, check_inventory, check_items)
+POLICY_CHECKS = (check_interpretations, check_inventory, check_items, check_text_pin)
 COMPILED_CHECKS = (check_evidence_paths,)

@@ -35,6 +35,7 @@ from typing import Any
 
 from checker.compiling import CompileEnv
 from checker.context import EvalContext
+from checker.findings import Text
 from checker.paths import PathSyntaxError, field_steps
 
 
@@ -58,6 +59,8 @@ FIELD_OPS = (
     "within_period", "contains", "length_ge", "some", "every", "attached",
 )
 CONTEXT_VALUES = ("period_start", "period_end", "as_of")
+VALUE_OPS = ("equals", "not_equals", "ge", "gt", "le", "lt", "before", "on_or_before", "after", "on_or_after",
+             "contains", "length_ge")  # the operators whose argument is a value V
 
 
 def getter(field: str, env: CompileEnv, at: tuple[Any, ...]) -> Callable[[Any], Any]:
@@ -239,24 +242,71 @@ def compile_predicate(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> BoundP
     op = ops[0]
     arg = spec[op]
     get = getter(spec["field"], env, at + ("field",))
+    right = compile_value(arg, env, at + (op,)) if isinstance(arg, Mapping) and op in VALUE_OPS else None
     if "if_missing" not in spec:
-        return _field_predicate(op, arg, get, env, at + (op,))
+        return _traced(_field_predicate(op, arg, get, env, at + (op,), right), spec["field"], op, arg, get, right, None)
     if_missing = spec["if_missing"]
     if not isinstance(if_missing, bool) or op in ("present", "nonempty"):
         raise env.error("ECS104", "if_missing takes true or false, and not with present or nonempty", at + ("if_missing",))
     if op in ("equals", "not_equals") and not isinstance(arg, Mapping):
         want = op == "equals"
-        return lambda ctx: (lambda r: if_missing if (v := get(r)) is MISSING else (v == arg) is want)
-    inner = _field_predicate(op, arg, get, env, at + (op,))
+        return _traced(lambda ctx: (lambda r: if_missing if (v := get(r)) is MISSING else (v == arg) is want),
+                       spec["field"], op, arg, get, None, if_missing)
+    inner = _field_predicate(op, arg, get, env, at + (op,), right)
 
     def bind_defaulted(ctx: EvalContext) -> Pred:
         test = inner(ctx)
         return lambda r: if_missing if get(r) is MISSING else test(r)
 
-    return bind_defaulted
+    return _traced(bind_defaulted, spec["field"], op, arg, get, right, if_missing)
 
 
-def _field_predicate(op: str, arg: Any, get: Callable[[Any], Any], env: CompileEnv, where: tuple[Any, ...]) -> BoundPred:
+_READ_AS = {True: Text("缺失，按 true 处理", "missing, read as true"), False: Text("缺失，按 false 处理", "missing, read as false")}
+
+
+def _traced(bound: BoundPred, name: str, op: str, arg: Any, get: Callable[[Any], Any], right: Bound | None,
+            if_missing: bool | None) -> BoundPred:
+    """The predicate, recording each answer with the value read when the run is traced (checker.trace).
+
+    The trace is looked up once per binding; untraced, the bound predicate is
+    returned as it is.
+    """
+
+    def bind(ctx: EvalContext) -> Pred:
+        pred = bound(ctx)
+        trace = ctx.trace
+        if trace is None:
+            return pred
+        if right is not None:
+            other: Value = right(ctx)
+        elif op == "within_period":
+            span = f"{ctx.period_start.isoformat()}..{ctx.period_end.isoformat()}"
+            other = lambda record: span  # noqa: E731
+        else:
+            other = lambda record: None if op in ("some", "every") else arg  # noqa: E731
+        nested = op in ("some", "every")
+
+        def traced(record: Any) -> bool | None:
+            if nested:
+                trace.mute()
+                try:
+                    result = pred(record)
+                finally:
+                    trace.unmute()
+            else:
+                result = pred(record)
+            left = get(record)
+            note = _READ_AS[if_missing] if if_missing is not None and left is MISSING else None
+            trace.field(name, left, op, other(record), result, note)
+            return result
+
+        return traced
+
+    return bind
+
+
+def _field_predicate(op: str, arg: Any, get: Callable[[Any], Any], env: CompileEnv, where: tuple[Any, ...],
+                     value_of: Bound | None) -> BoundPred:
 
     if op in ("present", "nonempty"):
         if not isinstance(arg, bool):
@@ -333,7 +383,8 @@ def _field_predicate(op: str, arg: Any, get: Callable[[Any], Any], env: CompileE
         want = op == "in"
         return lambda ctx: (lambda r: None if (v := get(r)) is MISSING else (v in choices) is want)
 
-    value_of = compile_value(arg, env, where)
+    if value_of is None:
+        value_of = compile_value(arg, env, where)
 
     if op in ("equals", "not_equals"):
         want = op == "equals"

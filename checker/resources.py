@@ -12,7 +12,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def shipped(name: str) -> Path:
-    """`policies`, `schemas`, `profiles` or `evidence_samples`."""
+    """`policies`, `schemas`, `profiles`, `standards` or `evidence_samples`."""
     bundled = _PACKAGE / "_bundled" / name
     if bundled.is_dir():
         return bundled

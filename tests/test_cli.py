@@ -43,7 +43,7 @@ def test_version(capsys):
     assert run(capsys, "--version") == (0, f"ecs-check {__version__}\n", "")
 
 
-@pytest.mark.parametrize("command", ["check", "policies", "schema", "template"])
+@pytest.mark.parametrize("command", ["check", "policies", "schema", "template", "explain", "pin", "diff"])
 def test_every_command_has_help(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0 and out.startswith(f"Usage: ecs-check {command}")
@@ -88,7 +88,7 @@ def test_output_file_is_written_whole(tmp_path, capsys):
     output = tmp_path / "report.json"
     code, out, err = run(capsys, "check", str(path), "--format", "json", "--output", str(output))
     assert out == "" and err.startswith(f"ecs-check: wrote {output}")
-    assert json.loads(output.read_text(encoding="utf-8"))["schema_version"] == "1.2"
+    assert json.loads(output.read_text(encoding="utf-8"))["schema_version"] == "1.3"
 
 
 def test_output_into_missing_directory_exits_2(tmp_path, capsys):

@@ -20,6 +20,7 @@ from checker.context import EvalContext
 from checker.findings import Status, Text
 from checker.paths import PathTuple
 from checker.predicates import MISSING, BoundPred, compile_predicate, getter
+from checker.trace import FAILED, PASSED, SKIPPED, UNKNOWN, Trace
 
 EXAMPLES_IN_MESSAGE = 5
 EVIDENCE_CAP = 50
@@ -131,6 +132,12 @@ def select_records(
     def select(ctx: EvalContext) -> tuple[PathTuple, list[Any]] | None:
         found = ctx.select(path)
         lists = [(p, v) for p, v in found if isinstance(v, list)]
+        if ctx.trace is not None:
+            for p, v in lists or found[:1]:
+                ctx.trace.read(path.text, v, p, Text(f"{len(v)} 条记录", f"{len(v)} records") if isinstance(v, list)
+                               else Text("不是列表", "not a list"))
+            if not found:
+                ctx.trace.read(path.text, MISSING)
         if not lists:
             return None
         if len(lists) == 1:
@@ -180,14 +187,22 @@ class Tally:
     counts and is undecided. `outcome` turns the tally into the usual verdict:
     any failure fails, else any undecided record is insufficient evidence,
     else no record at all is the rule's `if_none`, else pass.
+
+    With a trace (`ctx.trace`), `kept` runs a second loop that also opens a
+    trace record per record and closes it with the verdict the operator gave.
     """
 
+    trace: Trace | None = None
+    path: PathTuple = ()  # where the records are, for the trace
     total: int = 0
     failed: list[tuple[int, Text]] = field(default_factory=list)
     unknown: list[tuple[int, Text]] = field(default_factory=list)
 
     def kept(self, records: list[Any], keep: Callable[[Any], bool | None] | None,
              label: Callable[[Any, int], str]) -> Iterator[tuple[int, Any]]:
+        if self.trace is not None:
+            yield from self._kept_traced(self.trace, records, keep, label)
+            return
         for index, record in enumerate(records):
             if keep is not None:
                 chosen = keep(record)
@@ -200,6 +215,33 @@ class Tally:
                     continue
             self.total += 1
             yield index, record
+
+    def _kept_traced(self, trace: Trace, records: list[Any], keep: Callable[[Any], bool | None] | None,
+                     label: Callable[[Any, int], str]) -> Iterator[tuple[int, Any]]:
+        for index, record in enumerate(records):
+            name = label(record, index)
+            trace.begin_record(self.path + (index,), name)
+            if keep is not None:
+                trace.phase = "where"
+                chosen = keep(record)
+                if chosen is False:
+                    trace.end_record(SKIPPED)
+                    continue
+                if chosen is None:
+                    self.total += 1
+                    self.unknown.append((index, Text(name, name)))
+                    trace.end_record(UNKNOWN, Text("筛选条件无法判定", "the where condition cannot be decided"))
+                    continue
+            self.total += 1
+            trace.phase = "require"
+            failed, unknown = len(self.failed), len(self.unknown)
+            yield index, record
+            if len(self.failed) > failed:
+                trace.end_record(FAILED, self.failed[-1][1])
+            elif len(self.unknown) > unknown:
+                trace.end_record(UNKNOWN, self.unknown[-1][1])
+            else:
+                trace.end_record(PASSED)
 
     def fail(self, index: int, detail: Text | str) -> None:
         self.failed.append((index, detail if isinstance(detail, Text) else Text(detail, detail)))
@@ -263,7 +305,7 @@ def compile_rule(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> Rule:
     operator_ = OPERATORS.get(name)
     if operator_ is None:
         raise env.error("ECS104", f"unknown operator {name!r}; known: {', '.join(sorted(OPERATORS))}", at + (name,))
-    rule = operator_.compile(spec[name], env, at + (name,))
+    rule = _traced(operator_.compile(spec[name], env, at + (name,)), name, at + (name,))
     templates = spec.get("messages")
     if not templates:
         return rule
@@ -283,6 +325,26 @@ def compile_rule(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> Rule:
             values["detail"] = outcome.message.en
             zh_values = values | {"detail": outcome.message.zh}
             outcome.message = Text(render_template(template["zh"], zh_values), render_template(template["en"], values))
+            if ctx.trace is not None:
+                ctx.trace.worded(outcome.message)
         return outcome
 
     return with_messages
+
+
+def _traced(rule: Rule, name: str, at: tuple[Any, ...]) -> Rule:
+    """The rule, opening a trace step around each evaluation when the run is traced (one test per call)."""
+
+    def run(ctx: EvalContext) -> Outcome:
+        trace = ctx.trace
+        if trace is None:
+            return rule(ctx)
+        step = trace.enter(name, at)
+        outcome = None
+        try:
+            outcome = rule(ctx)
+        finally:
+            trace.leave(step, outcome)
+        return outcome
+
+    return run

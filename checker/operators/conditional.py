@@ -38,7 +38,11 @@ def _when(args: Any, env: CompileEnv, at: tuple[Any, ...]) -> Rule:
 
     def run(ctx: EvalContext) -> Outcome:
         for number, (condition, rule) in enumerate(cases, start=1):
+            if ctx.trace is not None:
+                ctx.trace.phase = f"case {number}"
             holds = condition(ctx)(ctx.data)
+            if ctx.trace is not None:
+                ctx.trace.phase = None
             if holds is None:
                 return Outcome(
                     Status.INSUFFICIENT_EVIDENCE,

@@ -29,6 +29,7 @@ from checker.operators.base import (
     where_of,
 )
 from checker.predicates import MISSING, compile_value, getter
+from checker.trace import ERROR, PENDING
 
 # ------------------------------------------------------------------ deadlines
 
@@ -118,17 +119,22 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             days_word = "working day" if limit_days == 1 else "working days"
             fixed_text = Text(f"{limit_days} 个工作日", f"{limit_days} {days_word}")
         as_of_end = ctx.as_of_end
-        tally = Tally()
+        trace = ctx.trace
+        tally = Tally(trace, path)
         pending: list[int] = []
         calendar_gaps: list[tuple[int, dt.date]] = []
         longest: dt.timedelta | None = None
         for index, record in tally.kept(records, keep, label):
             start_text = get_start(record)
+            if trace is not None:
+                trace.read(args["start"], start_text, path + (index, *args["start"].split(".")))
             if start_text is MISSING:
                 tally.undecided(index, label(record, index))
                 continue
             start = parse(start_text)
             agreed = get_agreed(record) if get_agreed else MISSING
+            if trace is not None and get_agreed is not None:
+                trace.read(limit["agreed_field"], agreed, path + (index, *limit["agreed_field"].split(".")))
             if agreed is not MISSING:
                 deadline, inclusive, rule_text = parse(agreed), True, Text("约定时间", "agreed time")
             elif allowed is not None:
@@ -138,12 +144,26 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                     deadline = timecalc.working_day_deadline(start, limit_days, tz)
                 except timecalc.CalendarRangeError as err:
                     calendar_gaps.append((index, err.day))
+                    if trace is not None:
+                        trace.verdict(ERROR, Text(f"工作日历未覆盖 {err.day}", f"the working-day calendar does not cover {err.day}"))
                     continue
                 inclusive, rule_text = False, fixed_text
             else:  # only an agreed_field, and this record has none
                 tally.undecided(index, label(record, index))
                 continue
             end = end_of(record, parse)
+            if trace is not None:
+                due = _due_text(deadline, inclusive, tz)
+                if end is not None:
+                    on_time_now: bool | None = end <= deadline if inclusive else end < deadline
+                    note = Text(f"期限 {due.zh}（{rule_text.zh}）", f"due {due.en} ({rule_text.en})")
+                else:  # not done: late only once the deadline has passed by the as-of date
+                    on_time_now = False if as_of_end > deadline else None
+                    note = Text(f"未完成；期限 {due.zh}（{rule_text.zh}），评价日 {ctx.as_of}",
+                                f"not done; due {due.en} ({rule_text.en}), as of {ctx.as_of}")
+                trace.compare(", ".join(end_fields), end.astimezone(tz).isoformat() if end else MISSING,
+                              "<=" if inclusive else "<", deadline.astimezone(tz).isoformat(), on_time_now,
+                              path + (index, *end_fields[0].split(".")), note)
             if end is None:
                 if as_of_end > deadline:
                     name, due = label(record, index), _due_text(deadline, inclusive, tz)
@@ -151,6 +171,8 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                                            f"{name} (not done; due {due.en}, {rule_text.en})"))
                 else:
                     pending.append(index)
+                    if trace is not None:
+                        trace.verdict(PENDING, Text(f"尚未完成，未到期（期限 {due.zh}）", f"not done yet, not yet due ({due.en})"))
                 continue
             elapsed = end - start
             if longest is None or elapsed > longest:

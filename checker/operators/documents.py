@@ -9,7 +9,8 @@ from checker.compiling import CompileEnv
 from checker.context import EvalContext
 from checker.findings import Status, Text, worst
 from checker.operators.base import CODE, TEXT, VALUE, Outcome, Rule, args_schema, hours, noun_of, register
-from checker.predicates import compile_value
+from checker.predicates import MISSING, compile_value
+from checker.trace import COUNTED, FAILED, PASSED, SKIPPED, UNKNOWN, Trace
 
 # ------------------------------------------------------------------ documents, attestations, audits
 
@@ -30,6 +31,22 @@ def attachment_problem(ctx: EvalContext, attachment: Mapping[str, Any] | None) -
     return None
 
 
+def _joined(texts: list[Text]) -> Text:
+    joined = texts[0]
+    for text in texts[1:]:
+        joined = joined.join(text)
+    return joined
+
+
+def _trace_file(trace: Trace, ctx: EvalContext, path: Any, problem: tuple[Status, Text] | None, at: tuple[Any, ...]) -> None:
+    """The supporting file as `attachment_problem` judged it: usable, changed (false) or absent (unknown)."""
+    check = ctx.attachments.get(path) if isinstance(path, str) else None
+    usable = True if problem is None else False if problem[0] is Status.FAIL else None
+    trace.compare("file", path if path is not None else MISSING, "digest", "sha256", usable, at,
+                  Text(f"附件状态：{check.status}" if check else "没有附件",
+                       f"file status: {check.status}" if check else "no supporting file"))
+
+
 @register(
     "document",
     "A document of `kind` is in the bundle, in force on the as-of date, its file present and matching "
@@ -47,6 +64,11 @@ def _document(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
         if not isinstance(documents, list):
             documents = []
         candidates = [(i, d) for i, d in enumerate(documents) if d.get("kind") == kind]
+        trace = ctx.trace
+        if trace is not None:
+            trace.compare("$.documents[*].kind", kind, "in", "$.documents", bool(candidates),
+                          note=Text(f"{len(documents)} 份文件中 {len(candidates)} 份为此类",
+                                    f"{len(candidates)} of {len(documents)} documents are of this kind"))
         if not candidates:
             return Outcome(
                 Status.INSUFFICIENT_EVIDENCE,
@@ -57,9 +79,11 @@ def _document(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
         for index, doc in candidates:
             problems: list[tuple[Status, Text]] = []
             issued = ctx.instants.date(doc["issued_on"])
-            if issued > ctx.as_of:
+            in_force = issued <= ctx.as_of
+            if not in_force:
                 problems.append((Status.FAIL, Text(f"{issued} 才生效", f"not in force until {issued}")))
-            if doc.get("valid_until") and ctx.instants.date(doc["valid_until"]) < ctx.as_of:
+            expired = bool(doc.get("valid_until")) and ctx.instants.date(doc["valid_until"]) < ctx.as_of
+            if expired:
                 problems.append((Status.FAIL, Text(f"已于 {doc['valid_until']} 失效", f"expired on {doc['valid_until']}")))
             missing = [topic for topic in covers if topic not in doc.get("covers", [])]
             if missing:
@@ -67,6 +91,17 @@ def _document(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             attachment = attachment_problem(ctx, {"path": doc["path"], "sha256": doc["sha256"]})
             if attachment:
                 problems.append(attachment)
+            if trace is not None:
+                here = ("documents", index)
+                trace.begin_record(here, str(doc["id"]))
+                trace.compare("issued_on", doc["issued_on"], "<=", ctx.as_of.isoformat(), in_force, here + ("issued_on",))
+                if doc.get("valid_until"):
+                    trace.compare("valid_until", doc["valid_until"], ">=", ctx.as_of.isoformat(), not expired,
+                                  here + ("valid_until",))
+                for topic in covers:
+                    trace.compare("covers", topic, "in", "covers", topic not in missing, here + ("covers",))
+                _trace_file(trace, ctx, doc["path"], attachment, here + ("path",))
+                trace.end_record(FAILED if problems else PASSED, _joined([text for _, text in problems]) if problems else None)
             if not problems:
                 title = doc["title"]
                 return Outcome(
@@ -131,21 +166,40 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
                            {"attestations_found": 0})
         valid: list[tuple[int, Mapping[str, Any]]] = []
         rejected: list[tuple[int, Status, Text]] = []
+        trace = ctx.trace
         for index, item in candidates:
             problems: list[tuple[Status, Text]] = []
             on = ctx.instants.date(item["attested_on"])
-            if on < ctx.period_start:
+            early = on < ctx.period_start
+            if early:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text(f"日期 {on} 早于评价期", f"dated {on}, before the evaluation period")))
-            if _same_person(item.get("attested_by"), item.get("subject")):
+            own = _same_person(item.get("attested_by"), item.get("subject"))
+            if own:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text("由被证明者本人出具", "made by the person it is about")))
             if item["method"]["type"] == "sampling" and item["method"].get("sample_size") is None:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text("抽样核查未写明样本量", "made by sampling without a sample size")))
-            if roles and item["attested_by"].get("role") not in roles:
+            wrong_role = bool(roles) and item["attested_by"].get("role") not in roles
+            if wrong_role:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text(
                     f"出具人角色不是 {'/'.join(roles)}", f"attester's role is not one of {', '.join(roles)}")))
             attachment = attachment_problem(ctx, item.get("document"))
             if attachment:
                 problems.append(attachment)
+            if trace is not None:
+                here = ("attestations", index)
+                trace.begin_record(here, str(item["id"]))
+                trace.compare("attested_on", item["attested_on"], ">=", ctx.period_start.isoformat(), not early,
+                              here + ("attested_on",))
+                trace.compare("attested_by", item.get("attested_by"), "is not", item.get("subject"), not own,
+                              here + ("attested_by",))
+                if roles:
+                    trace.compare("attested_by.role", item["attested_by"].get("role"), "in", list(roles), not wrong_role,
+                                  here + ("attested_by", "role"))
+                _trace_file(trace, ctx, (item.get("document") or {}).get("path"), attachment, here + ("document",))
+                trace.read("conclusion", item.get("conclusion"), here + ("conclusion",))
+                verdict = worst(p[0] for p in problems) if problems else None
+                trace.end_record(PASSED if verdict is None else FAILED if verdict is Status.FAIL else UNKNOWN,
+                                 _joined([text for _, text in problems]) if problems else None)
             if problems:
                 reason = problems[0][1]
                 for _, text in problems[1:]:
@@ -189,6 +243,19 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
     return run
 
 
+def _trace_audit(trace: Trace, ctx: EvalContext, index: int, audit: Mapping[str, Any], check: str, overlaps: bool,
+                 result: Mapping[str, Any] | None) -> None:
+    """Whether one audit counted (it covers the period and checked `check`), as the audit rule decided, and what it found."""
+    here = ("quality_audits", index)
+    covers = audit["covers"]
+    trace.begin_record(here, str(audit["id"]))
+    trace.compare("covers", f"{covers['start']}..{covers['end']}", "overlaps",
+                  f"{ctx.period_start.isoformat()}..{ctx.period_end.isoformat()}", overlaps, here + ("covers",))
+    if overlaps:
+        trace.read(f"checks.{check}", MISSING if result is None else result, here + (("checks", check) if result is not None else ()))
+    trace.end_record(COUNTED if overlaps and result is not None else SKIPPED)
+
+
 @register(
     "audit",
     "Quality audits covering the evaluation period checked `check` on sampled conversations, and the "
@@ -206,11 +273,13 @@ def _audit(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rul
             audits = []
         used = []
         checked = compliant = 0
+        trace = ctx.trace
         for index, audit in enumerate(audits):
             covers = audit["covers"]
-            if ctx.instants.date(covers["end"]) < ctx.period_start or ctx.instants.date(covers["start"]) > ctx.period_end:
-                continue
-            result = audit["checks"].get(check)
+            overlaps = not (ctx.instants.date(covers["end"]) < ctx.period_start or ctx.instants.date(covers["start"]) > ctx.period_end)
+            result = audit["checks"].get(check) if overlaps else None
+            if trace is not None:
+                _trace_audit(trace, ctx, index, audit, check, overlaps, result)
             if result is None:
                 continue
             used.append((index, audit["id"]))
@@ -225,6 +294,9 @@ def _audit(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rul
             )
         percent = round(compliant * 100 / checked, 2)
         facts = {"checked": checked, "compliant": compliant, "percent": percent, "min_percent": minimum}
+        if trace is not None:
+            trace.compare("compliant / checked %", percent, ">=", minimum, compliant * 100 >= minimum * checked,
+                          note=Text(f"{compliant} / {checked}", f"{compliant} / {checked}"))
         message = Text(
             f"质检抽查 {checked} 次会话，{compliant} 次符合“{check}”（{hours(percent)}%，要求不低于 {hours(minimum)}%）",
             f"quality audits checked '{check}' in {checked} sampled conversations: {compliant} complied ({hours(percent)} %, required at least {hours(minimum)} %)",

@@ -81,11 +81,14 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
             for value in values:
                 if isinstance(value, Mapping) and value.get("id") is not None:
                     index.setdefault(str(value["id"]), value)
-        tally = Tally()
+        trace = ctx.trace
+        tally = Tally(trace, path)
         for i, record in tally.kept(records, where(ctx) if where else None, label):
             name = label(record, i)
             cited = get_link(record)
             ids = [str(cited)] if isinstance(cited, str) else [str(x) for x in cited] if isinstance(cited, list) else []
+            if trace is not None:
+                trace.read(args["link"], cited, path + (i, *args["link"].split(".")))
             if not ids:
                 tally.undecided(i, Text(f"{name}（未引用任何{target_noun.zh}）", f"{name} (cites none)"))
                 continue
@@ -94,6 +97,9 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
                                         f"{name} (cites {', '.join(ids)}; {args['target']} is missing)"))
                 continue
             absent = [x for x in ids if x not in index]
+            if trace is not None:
+                for x in ids:
+                    trace.compare(f"{args['target']}[id={x}]", x, "in", args["target"], x not in absent)
             if absent:
                 tally.undecided(i, Text(f"{name}（{'、'.join(absent)} 不存在）", f"{name} ({', '.join(absent)} not found)"))
                 continue
@@ -108,9 +114,12 @@ def _linked(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Ru
             undated = []
             for x in ids:
                 target_time = get_target_time(index[x])
-                if target_time is MISSING:
+                late = None if target_time is MISSING else later(ctx, when(ctx, target_time), moment)
+                if trace is not None:
+                    trace.compare(f"{x}.{order['target']}", target_time, "<=", record_time, None if late is None else not late)
+                if late is None:
                     undated.append(x)
-                elif later(ctx, when(ctx, target_time), moment):
+                elif late:
                     too_late.append((x, target_time))
             if too_late:
                 field = order["target"]

@@ -9,6 +9,7 @@ from checker.compiling import CompileEnv
 from checker.context import EvalContext
 from checker.findings import Status, Text
 from checker.operators.base import JSONPATH, TEXT, Outcome, Rule, args_schema, noun_of, register
+from checker.predicates import MISSING
 
 # ------------------------------------------------------------------ includes
 
@@ -30,6 +31,9 @@ def _includes(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
 
     def run(ctx: EvalContext) -> Outcome:
         lists = [(p, v) for p, v in ctx.select(path) if isinstance(v, list)]
+        if ctx.trace is not None:
+            for p, v in lists or [((), MISSING)]:
+                ctx.trace.read(args["path"], v, p or None)
         if not lists:
             return Outcome(
                 Status.INSUFFICIENT_EVIDENCE,
@@ -38,6 +42,9 @@ def _includes(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             )
         declared = [value for _, values in lists for value in values]
         missing = [value for value in wanted if value not in declared]
+        if ctx.trace is not None:
+            for value in wanted:
+                ctx.trace.compare(args["path"], value, "in", args["path"], value not in missing, lists[0][0])
         shown = ", ".join(str(v) for v in declared) or "none"
         shown_zh = "、".join(str(v) for v in declared) or "无"
         facts = {"declared_count": len(declared), "missing": ", ".join(missing), "missing_count": len(missing)}

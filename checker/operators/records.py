@@ -29,6 +29,7 @@ from checker.operators.base import (
     where_of,
 )
 from checker.predicates import MISSING, compile_predicate, compile_value, getter
+from checker.trace import COUNTED, NOT_COUNTED, SKIPPED, UNKNOWN
 
 # ------------------------------------------------------------------ every / count
 
@@ -52,7 +53,7 @@ def _every(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rul
             return missing_collection(args)
         path, records = selected
         test = require(ctx)
-        tally = Tally()
+        tally = Tally(ctx.trace, path)
         for index, record in tally.kept(records, where(ctx) if where else None, label):
             result = test(record)
             if result is False:
@@ -93,15 +94,25 @@ def _count(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rul
         keep = where(ctx) if where else None
         matched: list[int] = []
         unknown: list[int] = []
+        trace = ctx.trace
         for index, record in enumerate(records):
+            if trace is not None:
+                trace.begin_record(path + (index,), label(record, index))
+                trace.phase = "where"
             chosen = True if keep is None else keep(record)
             if chosen is True:
                 matched.append(index)
             elif chosen is None:
                 unknown.append(index)
+            if trace is not None:
+                trace.end_record(COUNTED if chosen else SKIPPED if chosen is False else UNKNOWN)
         n = len(matched)
         lo = low(ctx)(None) if low else None
         hi = high(ctx)(None) if high else None
+        if trace is not None:
+            for bound, op in ((lo, ">="), (hi, "<=")):
+                if bound is not None:
+                    trace.compare("count", n, op, bound, n >= bound if op == ">=" else n <= bound)
         facts = {"count": n, "unknown_count": len(unknown), "min": lo, "max": hi}
         bounds = Text(
             "".join([f"不少于 {lo}" if lo is not None else "", "，" if lo is not None and hi is not None else "",
@@ -163,7 +174,7 @@ def _per_person(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -
         minimum = min_of(ctx)(None)
         last = min(ctx.period_end, ctx.as_of)
         date = ctx.instants.date
-        tally = Tally()
+        tally = Tally(ctx.trace, path)
         for index, person in tally.kept(records, where(ctx) if where else None, label):
             start_text = get_from(person)
             if start_text is MISSING:
@@ -185,10 +196,17 @@ def _per_person(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -
                 year_days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
                 need = required(minimum, (hi - lo).days + 1, year_days)
                 have = sum(1 for day in event_days if lo <= day <= hi)
+                if ctx.trace is not None:
+                    days = (hi - lo).days + 1
+                    ctx.trace.compare(f"{args['events']} {lo}..{hi}", have, ">=", need, have >= need, note=Text(
+                        f"每年至少 {minimum} 次" + (f"，按 {days} 天折算" if prorate else ""),
+                        f"at least {minimum} a year" + (f", pro-rated over {days} days" if prorate else "")))
                 if have < need:
                     shortfalls.append(f"{year}: {have} < {need}")
             if not counted:  # not employed during the period: not judged at all
                 tally.total -= 1
+                if ctx.trace is not None:
+                    ctx.trace.verdict(NOT_COUNTED, Text("评价期内不在职", "not employed in the evaluation period"))
             elif shortfalls:
                 tally.fail(index, f"{label(person, index)} ({'; '.join(shortfalls)})")
         facts = tally.facts()

@@ -10,7 +10,7 @@ from checker.compiling import CompileEnv
 from checker.context import EvalContext
 from checker.findings import Status, Text
 from checker.operators.base import JSONPATH, VALUE, Outcome, Rule, args_schema, hours, register
-from checker.predicates import compile_value
+from checker.predicates import MISSING, compile_value
 
 # ------------------------------------------------------------------ weekly coverage
 
@@ -32,6 +32,8 @@ def _weekly_coverage(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ..
 
     def run(ctx: EvalContext) -> Outcome:
         found = ctx.select(path)
+        if ctx.trace is not None and (not found or not isinstance(found[0][1], dict)):
+            ctx.trace.read(args["schedule"], found[0][1] if found else MISSING, found[0][0] if found else None)
         if not found or not isinstance(found[0][1], dict):
             return Outcome(
                 Status.INSUFFICIENT_EVIDENCE,
@@ -52,6 +54,12 @@ def _weekly_coverage(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ..
         meeting = [day for day, minutes in covered.items() if minutes >= min_hours * 60]
         short = [day for day in timecalc.WEEKDAYS if day not in meeting]
         facts = {"days_meeting": len(meeting), "hours_per_day": per_day, "min_days": min_days, "min_hours": min_hours}
+        if ctx.trace is not None:
+            ctx.trace.read(args["schedule"], schedule, where, Text(f"计入的服务方：{'、'.join(sorted(agents))}",
+                                                                   f"counting {', '.join(sorted(agents))} service"))
+            for day in timecalc.WEEKDAYS:
+                ctx.trace.compare(f"hours on {day}", per_day[day], ">=", min_hours, day in meeting)
+            ctx.trace.compare("days meeting", len(meeting), ">=", min_days, len(meeting) >= min_days)
         table = ", ".join(f"{day} {hours(per_day[day])} h" for day in timecalc.WEEKDAYS)
         zh_days = {"mon": "周一", "tue": "周二", "wed": "周三", "thu": "周四", "fri": "周五", "sat": "周六", "sun": "周日"}
         table_zh = "，".join(f"{zh_days[day]} {hours(per_day[day])} 小时" for day in timecalc.WEEKDAYS)

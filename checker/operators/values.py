@@ -27,17 +27,21 @@ def _present(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> R
     noun = noun_of(args) if "noun" in args else Text(args["path"], args["path"])
 
     def run(ctx: EvalContext) -> Outcome:
-        found = [(p, v) for p, v in ctx.select(path) if v is not None]
-        values = [v for _, v in found if not nonempty or v not in ("", [], {})]
+        found = [(p, v, not nonempty or v not in ("", [], {})) for p, v in ctx.select(path) if v is not None]
+        values = [v for _, v, counts in found if counts]
+        if ctx.trace is not None:
+            for p, v, counts in found or [((), MISSING, False)]:
+                ctx.trace.compare(args["path"], v, "nonempty" if nonempty else "present", True, counts, p or None)
         if not values:
             return Outcome(Status.INSUFFICIENT_EVIDENCE, Text(f"证据包中没有{noun.zh}", f"the bundle has no {noun.en}"), {"size": 0})
         size = sum(len(v) if isinstance(v, (list, dict)) else 1 for v in values)
         return Outcome(Status.PASS, Text(f"已提供{noun.zh}（{size} 项）", f"{noun.en} provided ({size} entries)"), {"size": size},
-                       [(p, None) for p, _ in found[:EVIDENCE_CAP]])
+                       [(p, None) for p, _, _ in found[:EVIDENCE_CAP]])
 
     return run
 
 
+_SYMBOLS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "==", "ne": "!="}
 _COMPARE = {"ge": (">=", "不低于"), "gt": (">", "高于"), "le": ("<=", "不高于"), "lt": ("<", "低于"), "eq": ("=", "等于"), "ne": ("!=", "不等于")}
 
 
@@ -61,12 +65,18 @@ def _compare(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> R
 
     def run(ctx: EvalContext) -> Outcome:
         value, limit = value_of(ctx)(None), limit_of(ctx)(None)
+        if (value is MISSING or limit is MISSING) and ctx.trace is not None:
+            ctx.trace.compare(source.text if source else "value", value, _SYMBOLS[op], limit, None)
         if value is MISSING or limit is MISSING:
             return Outcome(Status.INSUFFICIENT_EVIDENCE, Text(f"证据包中没有{noun.zh}", f"the bundle has no {noun.en}"),
                            {"value": None, "limit": None if limit is MISSING else limit})
         evidence = [(p, None) for p, _ in ctx.select(source)[:1]] if source else []
+        holds = test(value, limit)
+        if ctx.trace is not None:
+            ctx.trace.compare(source.text if source else "value", value, _SYMBOLS[op], limit, holds,
+                              evidence[0][0] if evidence else None)
         return Outcome(
-            Status.PASS if test(value, limit) else Status.FAIL,
+            Status.PASS if holds else Status.FAIL,
             Text(f"{noun.zh}为 {value}{unit}（要求{words} {limit}{unit}）", f"{noun.en} is {value}{unit} (required {symbol} {limit}{unit})"),
             {"value": value, "limit": limit},
             evidence,

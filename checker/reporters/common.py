@@ -144,6 +144,13 @@ def grouped_by_policy(findings: Iterable[Finding]) -> list[tuple[str, tuple[Find
     return [(policy_id, tuple(items)) for policy_id, items in groups.items()]
 
 
+def standard_texts(result: Result) -> list[dict[str, str | None]]:
+    """Each evaluated standard with the file and SHA-256 of its shipped text (null for a standard of one's own)."""
+    from checker.standards import standard_text, to_json
+
+    return [to_json(standard_text(standard), standard) for standard in evaluated_standards(result)]
+
+
 def provenance(result: Result) -> dict[str, Any]:
     """What a reader needs to reproduce the run: the digest of every input and the tool."""
     bundle = result.bundle
@@ -164,6 +171,7 @@ def provenance(result: Result) -> dict[str, Any]:
         "profile": profile_ref(result),
         "waivers": {"file": waivers.file, "sha256": waivers.sha256} if waivers is not None else None,
         "standards": list(result.standards),
+        "standard_texts": standard_texts(result),
     }
 
 

@@ -6,7 +6,7 @@ by field name (attribute or mapping key), so this adapter is the only code
 to change if the grade's shape changes. Expected fields: `standard, score,
 grade, withheld, reasons, rows, kpis, next_grade` and optionally
 `model_sha256`; each row has `row, indicator {zh,en}, level, points,
-max_points, evidence, interpretations`; `next_grade` is a list of rows to
+max_points, evidence, interpretations` and optionally `reason`; `next_grade` is a list of rows to
 raise with the points each adds, or an object holding such a list in `rows`
 with the `grade` (or `target`) it leads to.
 
@@ -55,6 +55,7 @@ class GradeRow:
     max_points: float
     evidence: tuple[Any, ...]
     interpretations: tuple[str, ...]
+    reason: Text | None = None  # why the row has its level, when the grade says (shown by `explain --grade`)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -219,6 +220,7 @@ def _row(raw: Any) -> GradeRow:
         max_points=_number(_get(raw, "max_points")),
         evidence=tuple(_plain(e) for e in (_get(raw, "evidence") or ())),
         interpretations=tuple(str(i) for i in (_get(raw, "interpretations") or ())),
+        reason=_text(reason) if (reason := _get(raw, "reason", "why")) is not None else None,
     )
 
 

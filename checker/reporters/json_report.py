@@ -14,7 +14,7 @@ from checker.engine import Result
 from checker.findings import summarize
 from checker.reporters.common import provenance, tailoring_of, waivers_of
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def document(result: Result) -> dict[str, Any]:
@@ -22,7 +22,12 @@ def document(result: Result) -> dict[str, Any]:
     org = bundle.data["organization"]
     policy_set = result.policy_set
     tailoring, waivers = tailoring_of(result), waivers_of(result)
-    return {
+    baseline = getattr(result, "baseline", None)
+    findings = [finding.to_json() for finding in result.findings]
+    if baseline is not None:
+        for finding, data in zip(result.findings, findings, strict=True):
+            data["baseline"] = baseline.mark(finding)
+    document = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecs-check", "version": __version__},
         "as_of": bundle.as_of.isoformat(),
@@ -54,8 +59,11 @@ def document(result: Result) -> dict[str, Any]:
         "provenance": provenance(result),
         "summary": summarize(result.findings),
         "grade": result.grade.to_json() if getattr(result, "grade", None) is not None else None,
-        "findings": [finding.to_json() for finding in result.findings],
+        "findings": findings,
     }
+    if baseline is not None:
+        document["baseline"] = baseline.to_json(result.findings)
+    return document
 
 
 def render(result: Result, options: dict[str, Any] | None = None) -> str:

@@ -95,6 +95,7 @@ def document(result: Result, options: dict[str, Any] | None = None) -> ET.Elemen
     bundle = bundle_file(result)
     stamp = as_of_instant(result).replace(tzinfo=None).isoformat()
     facts = provenance(result)
+    texts = {entry["standard"]: entry["sha256"] for entry in facts["standard_texts"]}
     by_standard: dict[str, list[Finding]] = {}
     for finding in result.findings:
         by_standard.setdefault(finding.standard, []).append(finding)
@@ -116,6 +117,7 @@ def document(result: Result, options: dict[str, Any] | None = None) -> ET.Elemen
             ("profile", facts["profile"]["id"] if facts["profile"] else ""),
             ("profile_sha256", facts["profile"]["sha256"] if facts["profile"] else ""),
             ("waivers_sha256", facts["waivers"]["sha256"] if facts["waivers"] else ""),
+            ("standard_text_sha256", texts.get(standard) or ""),
         ):
             ET.SubElement(properties, "property", {"name": name, "value": value})
         for index, line in enumerate(profile_lines(result)[1:] + waiver_lines(result)[1:]):

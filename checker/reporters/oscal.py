@@ -43,6 +43,7 @@ from checker.reporters.common import (
     period_start_instant,
     pick,
     run_uuid,
+    standard_texts,
     tailoring_of,
     waiver_text,
     waivers_of,
@@ -244,6 +245,16 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
                            + "; ".join(f"{o.waiver.id} {o.state}, expires {o.waiver.expires_on}" for o in waivers.outcomes),
             "props": [_prop(f"waivers-{state.replace('_', '-')}", n) for state, n in counts.items()],
             "rlinks": [{"href": waivers.file, "hashes": [{"algorithm": "SHA-256", "value": waivers.sha256}]}],
+        })
+    for entry in standard_texts(result):
+        if entry["sha256"] is None:
+            continue
+        resources.append({
+            "uuid": derived_uuid(result, "resource", "standard-text", str(entry["standard"])),
+            "title": f"Standard text {entry['standard']}",
+            "description": f"The text of {entry['standard']} the policies quote and pin, as shipped with {TOOL_NAME}.",
+            "props": [_prop("standard", str(entry["standard"]))],
+            "rlinks": [{"href": str(entry["file"]), "hashes": [{"algorithm": "SHA-256", "value": entry["sha256"]}]}],
         })
     resources.append({
         "uuid": derived_uuid(result, "resource", "policy-set"),

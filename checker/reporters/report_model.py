@@ -28,6 +28,7 @@ from checker.reporters.common import (
     finding_change_text,
     grouped_by_policy,
     run_uuid,
+    standard_texts,
     tailoring_of,
     waiver_text,
     waivers_of,
@@ -74,6 +75,7 @@ LABELS: dict[str, Text] = {
     "time_zone": Text("时区", "Time zone"),
     "standards": Text("依据标准", "Standards"),
     "policy_set": Text("规则集", "Policy set"),
+    "standard_text": Text("标准文本", "Standard text"),
     "policies": Text("条规则", "policies"),
     "bundle": Text("证据包", "Evidence bundle"),
     "attachments": Text("附件", "Attachments"),
@@ -297,6 +299,7 @@ class Report:
     profile: ProfileView | None = None
     waivers: WaiversView | None = None
     waived: int = 0
+    standard_texts: tuple[Mapping[str, Any], ...] = ()
 
 
 def _count(value: Any) -> int | None:
@@ -502,4 +505,5 @@ def build(result: Result, options: Mapping[str, Any] | None = None) -> Report:
         profile=_profile(result),
         waivers=_waivers(result),
         waived=counts[Status.WAIVED.value],
+        standard_texts=tuple(standard_texts(result)),
     )

@@ -87,6 +87,7 @@ def _rule(compiled: CompiledPolicy, lang: str) -> dict[str, Any]:
             "interpretations": list(policy.interpretations),
             "related": list(policy.related),
             "overrides": [change.to_json() for change in changes],
+            "text_sha256": (policy.text or {}).get("sha256"),
             "tags": [policy.standard, policy.obligation, policy.verification]
                     + (["loosened-by-profile"] if any(c.loosened for c in changes) else []),
         },
@@ -103,6 +104,9 @@ def _uri(path: str) -> str:
 def _fingerprint(finding: Finding) -> str:
     key = f"{finding.policy_id}\t{finding.item or ''}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+BASELINE_STATES = {"new": "new", "changed": "updated", "existing": "unchanged"}
 
 
 def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dict[str, Any]:
@@ -146,6 +150,9 @@ def _result(result: Result, finding: Finding, rule_index: int, lang: str) -> dic
     if related:
         sarif["relatedLocations"] = related
     sarif["partialFingerprints"] = {"ecsCheckFinding/v1": _fingerprint(finding)}
+    baseline = getattr(result, "baseline", None)
+    if baseline is not None:
+        sarif["baselineState"] = BASELINE_STATES[baseline.mark(finding)]
     if finding.waiver is not None:
         waiver = finding.waiver
         suppression: dict[str, Any] = {

@@ -6,7 +6,7 @@ from typing import Any
 
 from checker.engine import Result
 from checker.findings import Status, Text, summarize
-from checker.reporters.common import finding_change_text, profile_lines, waiver_lines, waiver_text
+from checker.reporters.common import finding_change_text, profile_lines, standard_texts, waiver_lines, waiver_text
 
 SYMBOLS = {
     Status.PASS: ("PASS", "green"),
@@ -47,6 +47,9 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
         f"bundle {bundle.file_name} sha256 {bundle.document.sha256[:16]}…, {len(result.policy_set.policies)} policies "
         f"sha256 {result.policy_set.sha256[:16]}…",
     ]
+    for entry in standard_texts(result):
+        digest = f"text sha256 {entry['sha256'][:16]}…" if entry["sha256"] else "no shipped text"
+        lines.append(f"standard {entry['standard']}: {digest}")
     for override in result.policy_set.overrides:
         lines.append(f"override: policy {override.policy_id} from {override.winner_file or override.winner} "
                      f"(replaces {override.replaced_file or override.replaced})")
@@ -55,6 +58,11 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
     lines += ["  " + _pick(line, lang) for line in tailoring_lines[1:]]
     lines.append(_pick(waiver_report[0], lang) if waiver_report else "waivers: none")
     lines += ["  " + _pick(line, lang) for line in waiver_report[1:]]
+    baseline = getattr(result, "baseline", None)
+    if baseline is not None:
+        counts = baseline.counts()
+        lines.append(f"baseline {baseline.report.file}: {counts['new']} new, {counts['changed']} changed, "
+                     f"{counts['existing']} existing, {len(baseline.absent)} no longer reported")
     current = None
     for finding in result.findings:
         if finding.standard != current:
@@ -63,7 +71,8 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
         label, hue = SYMBOLS[finding.status]
         citation = finding.clause + (f" {finding.item}" if finding.item else "")
         title = {"zh": finding.title.zh, "en": finding.title.en}.get(lang, f"{finding.title.zh} / {finding.title.en}")
-        lines.append(f"{_style(f'{label:<12}', hue, colour)} {citation:<14} {title}")
+        mark = f" [{baseline.mark(finding)}]" if baseline is not None else ""
+        lines.append(f"{_style(f'{label:<12}', hue, colour)} {citation:<14} {title}{mark}")
         if lang in ("zh", "both"):
             lines.append(f"{'':12} {'':14} {finding.message.zh}")
         if lang in ("en", "both"):

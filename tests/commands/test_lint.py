@@ -37,18 +37,18 @@ CASES = [
         f"{', '.join(sorted(OPERATORS))} (at $.check.rule.deadlines)",
     ]),
     ("ECS104-field-name", [
-        "db33-t-2039-2017/7.5.1.2.yaml:33:15: ECS104 field 'received..at' is not a dotted name (at $.check.rule.deadline.where.field)",
+        "db33-t-2039-2017/7.5.1.2.yaml:34:15: ECS104 field 'received..at' is not a dotted name (at $.check.rule.deadline.where.field)",
     ]),
     ("ECS105-jsonpath", [
-        "db33-t-2039-2017/7.5.1.2.yaml:32:7: ECS105 JSONPath '$.complaints[' does not parse: Parse error near the end of string! "
+        "db33-t-2039-2017/7.5.1.2.yaml:33:7: ECS105 JSONPath '$.complaints[' does not parse: Parse error near the end of string! "
         "(at $.check.rule.deadline.records)",
     ]),
     ("ECS106-parameter", [
-        "db33-t-2039-2017/7.5.1.2.yaml:35:23: ECS106 parameter 'deadline_hour' is not declared under parameters "
+        "db33-t-2039-2017/7.5.1.2.yaml:36:23: ECS106 parameter 'deadline_hour' is not declared under parameters "
         "(at $.check.rule.deadline.limit.hours.param)",
     ]),
     ("ECS107-interpretation", [
-        "db33-t-2039-2017/7.5.1.2.yaml:36:28: ECS107 interpretation INT-999 is not defined in any INTERPRETATIONS.yaml "
+        "db33-t-2039-2017/7.5.1.2.yaml:37:28: ECS107 interpretation INT-999 is not defined in any INTERPRETATIONS.yaml "
         "of the policy roots (at $.interpretations[1])",
     ]),
     ("ECS108-standard", [
@@ -61,29 +61,50 @@ CASES = [
         "(did you mean '7.5.1.2'?); see policies/CLAUSES.tsv (at $.clause)",
     ]),
     ("ECS109-item-missing", [
-        "db33-t-2039-2017/5.3.2.yaml:17:3: ECS109 item c) of DB33/T 2039-2017 5.3.2 is neither checked nor marked out of scope; "
+        "db33-t-2039-2017/5.3.2.yaml:18:3: ECS109 item c) of DB33/T 2039-2017 5.3.2 is neither checked nor marked out of scope; "
         "add {item: 'c)', title, rule} or {item: 'c)', title, out_of_scope: {zh, en}} (the clause's items: a), b), c)) "
         "(at $.check.items)",
     ]),
     ("ECS109-whole-clause", [
-        "db33-t-2039-2017/5.3.2.yaml:17:3: ECS109 clause DB33/T 2039-2017 5.3.2 has lettered items a), b), c): list each under "
+        "db33-t-2039-2017/5.3.2.yaml:18:3: ECS109 clause DB33/T 2039-2017 5.3.2 has lettered items a), b), c): list each under "
         "check.items with a rule or out_of_scope (with the reason) instead of one rule for the whole clause (at $.check.rule)",
     ]),
     ("ECS110-parameter-value", [
-        "db33-t-2039-2017/7.5.1.2.yaml:24:3: ECS110 parameter deadline_hours = -1 is below its minimum 0 "
+        "db33-t-2039-2017/7.5.1.2.yaml:25:3: ECS110 parameter deadline_hours = -1 is below its minimum 0 "
         "(at $.parameters.deadline_hours)",
     ]),
     ("ECS111-outside-schema", [
-        "db33-t-2039-2017/7.5.1.2.yaml:32:7: ECS111 JSONPath $.complaint points outside evidence.schema: $ declares no property "
+        "db33-t-2039-2017/7.5.1.2.yaml:33:7: ECS111 JSONPath $.complaint points outside evidence.schema: $ declares no property "
         "'complaint' (did you mean 'complaints'?) (at $.check.rule.deadline.records)",
     ]),
     ("ECS112-placeholder", [
-        "db33-t-2039-2017/7.5.1.2.yaml:37:14: ECS112 message uses {late}, which deadline does not provide "
+        "db33-t-2039-2017/7.5.1.2.yaml:38:14: ECS112 message uses {late}, which deadline does not provide "
         "(at $.check.rule.messages.fail.zh)",
     ]),
     ("ECS113-duplicate-item", [
-        "db33-t-2039-2017/5.3.2.yaml:28:7: ECS113 item a) is listed twice in check.items (first at index 0) "
+        "db33-t-2039-2017/5.3.2.yaml:29:7: ECS113 item a) is listed twice in check.items (first at index 0) "
         "(at $.check.items[3].item)",
+    ]),
+    ("ECS115-quote-not-in-standard", [
+        "db33-t-2039-2017/7.5.1.2.yaml:6:8: ECS115 text.zh is not found verbatim in standards/DB33-T-2039-2017.txt "
+        "(sha256 452d48ee9024…): its first 18 characters match up to line 242, where the standard reads "
+        "'24小时内将投诉解决方案' and the quote '48小时内将投诉解决方案'; re-read clause 7.5.1.2 there and correct the quote, "
+        "its pin and whatever the policy encodes differently (at $.text.zh)",
+    ]),
+    ("ECS115-pin-mismatch", [
+        "db33-t-2039-2017/7.5.1.2.yaml:6:43: ECS115 text.sha256 b1b562afe328… is not the digest of text.zh (d7cc7ad088c9…): "
+        "the quote changed after it was pinned; if the standard changed, re-read the clause and the policy, then replace "
+        "the pin by hand (at $.text.sha256)",
+    ]),
+    ("ECS115-not-pinned", [
+        "db33-t-2039-2017/7.5.1.2.yaml:6:1: ECS115 text is not pinned: add "
+        "`sha256: b1b562afe32869e304ee2bd183c2bd17c543dfda83db6be2c63004b079762112` under text (`ecs-check pin "
+        "tests/fixtures/lint/ECS115-not-pinned/db33-t-2039-2017/7.5.1.2.yaml` does it) (at $.text)",
+    ]),
+    ("ECS116-no-text", [
+        "db33-t-2039-2017/7.5.1.2.yaml:5:1: ECS116 policy of DB33/T 2039-2017 quotes no text: add text.zh after title, the "
+        "clause as printed in standards/DB33-T-2039-2017.txt, then pin it with `ecs-check pin "
+        "tests/fixtures/lint/ECS116-no-text/db33-t-2039-2017/7.5.1.2.yaml` (at $.title)",
     ]),
     ("ECS203-yaml-syntax", [
         "db33-t-2039-2017/7.5.1.2.yaml:8:11: ECS203 YAML syntax error: did not find expected ',' or ']'",
@@ -150,7 +171,7 @@ def test_json_format(in_repo, ecs):
     document = json.loads(result.out)
     assert document["problems"] == [{
         "file": "tests/fixtures/lint/ECS106-parameter/db33-t-2039-2017/7.5.1.2.yaml",
-        "line": 35, "column": 23, "code": "ECS106",
+        "line": 36, "column": 23, "code": "ECS106",
         "message": "parameter 'deadline_hour' is not declared under parameters",
         "json_path": "$.check.rule.deadline.limit.hours.param",
     }]
@@ -194,14 +215,14 @@ def test_lint_through_a_real_process_prints_file_line_col():
     done = subprocess.run([sys.executable, "-m", "checker", "lint", "tests/fixtures/lint/ECS106-parameter"],
                           cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 1
-    assert done.stdout.startswith("tests/fixtures/lint/ECS106-parameter/db33-t-2039-2017/7.5.1.2.yaml:35:23: ECS106 ")
+    assert done.stdout.startswith("tests/fixtures/lint/ECS106-parameter/db33-t-2039-2017/7.5.1.2.yaml:36:23: ECS106 ")
 
 
 def test_check_refuses_what_lint_refuses(in_repo, ecs, tmp_path):
     """One code path: a policy lint rejects stops `check` too, with the same problem."""
     result = ecs("policies", "--policies", "tests/fixtures/lint/ECS111-outside-schema")
     assert result.code == 2
-    assert "tests/fixtures/lint/ECS111-outside-schema/db33-t-2039-2017/7.5.1.2.yaml:32:7: ECS111 " in result.err
+    assert "tests/fixtures/lint/ECS111-outside-schema/db33-t-2039-2017/7.5.1.2.yaml:33:7: ECS111 " in result.err
 
 
 def test_fixture_paths_exist():

@@ -79,3 +79,41 @@ def test_a_real_grade_validates_and_names_its_scoring_model(validator, capsys):
     assert list(validator.iter_errors(document)) == []
     assert (document["grade"]["score"], document["grade"]["grade"]) == (76.0, "AAA")
     assert document["provenance"]["scoring_model"]["sha256"] == document["grade"]["model"]["sha256"]
+
+
+def test_standard_texts_are_the_shipped_files():
+    texts = json.loads(json_report.render(sample.result()))["provenance"]["standard_texts"]
+    assert [t["standard"] for t in texts] == ["DB33/T 2039-2017", "NJ-ECCS"]
+    for entry in texts:
+        assert entry["sha256"] == sha256(sample.ROOT / entry["file"])
+
+
+def test_evidence_digest_is_recomputable_from_the_finding():
+    """Canonical JSON of [[path, note], ...] and facts: no file positions, nothing the reader cannot see."""
+    for finding in json.loads(json_report.render(sample.result()))["findings"]:
+        canonical = json.dumps({"evidence": [[e["path"], e.get("note")] for e in finding["evidence"]], "facts": finding["facts"]},
+                               sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert finding["evidence_digest"] == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_evidence_digest_ignores_positions_and_follows_notes_and_facts():
+    import dataclasses
+
+    finding = next(f for f in sample.result().findings if f.evidence)
+    moved = dataclasses.replace(finding, evidence=tuple(dataclasses.replace(e, line=(e.line or 0) + 7) for e in finding.evidence))
+    assert moved.evidence_digest == finding.evidence_digest
+    renoted = dataclasses.replace(finding, evidence=(dataclasses.replace(finding.evidence[0], note="other"),) + finding.evidence[1:])
+    assert renoted.evidence_digest != finding.evidence_digest
+    refacted = dataclasses.replace(finding, facts={**finding.facts, "total": -1})
+    assert refacted.evidence_digest != finding.evidence_digest
+
+
+def test_output_with_a_baseline_validates(validator, tmp_path, capsys):
+    old = tmp_path / "old.json"
+    old.write_text(json_report.render(sample.result()), encoding="utf-8")
+    main(["check", str(sample.BUNDLE), "--policies", str(sample.POLICIES), "--no-shipped-policies", "--format", "json",
+          "--baseline", str(old)])
+    document = json.loads(capsys.readouterr().out)
+    assert list(validator.iter_errors(document)) == []
+    assert {f["baseline"] for f in document["findings"]} == {"existing"}
+    assert document["baseline"]["sha256"] == sha256(old)
