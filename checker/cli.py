@@ -28,9 +28,12 @@ class IsoDate(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
+        if not dt.date(1900, 1, 1) <= day <= dt.date(2199, 12, 31):
+            self.fail(f"{value!r} is outside the years 1900-2199 that bundles may use", param, ctx)
+        return day
 
 
 DATE = IsoDate()
@@ -66,10 +69,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal, unless NO_COLOR is set).")
 @click.option("--max-bundle-bytes", type=click.IntRange(min=1), default=256 * 1024 * 1024, show_default=True,
               help="Refuse bundle files larger than this, before parsing.")
+@click.option("--max-attachment-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True,
+              help="Do not read attachments larger than this; evidence resting on one is insufficient.")
 @click.pass_context
 def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str, output: Path | None,
           policy_dirs: tuple[Path, ...], as_of: dt.date | None, lang: str, color: bool | None,
-          max_bundle_bytes: int) -> int:
+          max_bundle_bytes: int, max_attachment_bytes: int) -> int:
     """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause."""
     from checker.commands import check as command
 
@@ -77,7 +82,8 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
         color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     return command.run(
         bundle, standards=standards, fmt=fmt, output=output, policy_dirs=policy_dirs, as_of=as_of,
-        options={"lang": lang, "color": color}, max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"],
+        options={"lang": lang, "color": color}, max_bundle_bytes=max_bundle_bytes,
+        max_attachment_bytes=max_attachment_bytes, debug=ctx.obj["debug"],
     )
 
 

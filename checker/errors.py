@@ -7,7 +7,19 @@ bad command line); the CLI turns it into exit code 2 and writes nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# Characters that could rewrite a terminal line or reorder text when a message
+# echoes hostile input: C0/C1 controls (tab and newline included) and the
+# Unicode bidirectional and line/paragraph separator controls, and lone
+# surrogates (undecodable bytes in a file name).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as escapes, so one problem stays one plain line."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xff else f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -42,7 +54,7 @@ class Problem:
 
     def render(self) -> str:
         where = f" (at {self.location.json_path})" if self.location.json_path else ""
-        return f"{self.location}: {self.code} {self.message}{where}"
+        return printable(f"{self.location}: {self.code} {self.message}{where}")
 
 
 class CheckerError(Exception):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from checker.errors import CheckerError
@@ -38,3 +40,29 @@ def write_atomic(path: Path, content: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def refuse_inputs(path: Path, inputs: Iterable[tuple[Path, str]]) -> None:
+    """Refuse an output path that is (or links to) one of the run's input files; `inputs` are (file, what it is)."""
+    try:
+        target = os.stat(path)
+    except OSError:
+        return  # nothing there yet (or unreadable): it cannot be an input that was read
+    for file, what in inputs:
+        try:
+            info = os.stat(file)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == (target.st_dev, target.st_ino):
+            raise CheckerError.at("ECS004", f"output file is {what} this run reads; write the report elsewhere", str(path))
+
+
+def write_stdout(text: str) -> None:
+    """UTF-8 bytes on standard output whatever the locale says, so the same inputs give the same bytes."""
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:  # replaced by a text-only stream (e.g. under a test runner)
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    stream.write(text.encode("utf-8"))
+    stream.flush()

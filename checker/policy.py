@@ -161,24 +161,118 @@ def _policy_validator() -> Any:
     return jsonschema.Draft202012Validator(build())
 
 
-def _schema_problems(doc: Document) -> list[Problem]:
+POLICY_KEYS = ("id", "standard", "clause", "evidence", "check")
+
+
+def _intended(error: Any) -> Any:
+    """Follow a failed oneOf/anyOf into the one branch the author evidently meant.
+
+    A branch is implausible when it fails at its own top level on `required`
+    or `type` (the rule variant of another operator, the `all` form of a
+    predicate written as a field predicate). When exactly one branch is
+    plausible its best error is shown, so a typo deep inside a rule is reported
+    where it is, not as "not valid under any of the given schemas".
+    """
     import jsonschema
 
+    while error.context:
+        branches: dict[Any, list[Any]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        plausible = [errors for errors in branches.values()
+                     if not any(not sub.relative_path and sub.validator in ("required", "type") for sub in errors)]
+        if len(plausible) != 1:
+            return jsonschema.exceptions.best_match(error.context)
+        error = jsonschema.exceptions.best_match(plausible[0])
+    return error
+
+
+def _policy_problem(error: Any) -> tuple[str, str, tuple[Any, ...]]:
+    """Code, plain message and JSON path for one policy schema error."""
+    from checker.operators import OPERATORS
+    from checker.predicates import FIELD_OPS
+
+    schema = _policy_validator().schema
+    instance = error.instance
+    if error.validator == "oneOf" and error.validator_value is schema["$defs"]["rule"]["oneOf"] and isinstance(instance, dict):
+        names = [key for key in instance if key != "messages"]
+        unknown = [name for name in names if name not in OPERATORS]
+        at = tuple(error.absolute_path)
+        if unknown:
+            return ("ECS104", f"unknown operator {unknown[0]!r}; known operators: {', '.join(sorted(OPERATORS))}",
+                    at + (unknown[0],))
+        if len(names) != 1:
+            return "ECS104", f"a rule has exactly one operator; found {', '.join(map(repr, names)) or 'none'}", at
+    error = _intended(error)
+    properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    if error.validator == "additionalProperties" and "field" in properties and set(FIELD_OPS) <= set(properties):
+        extra = sorted(key for key in error.instance if key not in properties)
+        return ("ECS104", f"unknown predicate {extra[0]!r}; a field predicate takes field and one of: {', '.join(FIELD_OPS)}",
+                tuple(error.absolute_path) + (extra[0],))
+    return "ECS101", error.message, tuple(error.absolute_path)
+
+
+def _schema_problems(doc: Document) -> list[Problem]:
+    import jsonschema
+    import jsonschema_rs
+
+    if not any(key in doc.data for key in POLICY_KEYS):
+        looks = " (it looks like an evidence bundle)" if "organization" in doc.data or "schema_version" in doc.data else ""
+        return [Problem("ECS101", f"this file is not a policy{looks}: it has none of the keys {', '.join(POLICY_KEYS)}",
+                        Location(doc.display, 1, 1, "$"))]
     validator = _policy_validator()
     problems = []
     for error in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
-        best = jsonschema.exceptions.best_match([error]) if not error.context else jsonschema.exceptions.best_match(error.context)
-        path = tuple(best.absolute_path)
+        code, message, path = _policy_problem(error)
         line, col = doc.locate(path) or (None, None)
-        problems.append(Problem("ECS101", best.message, Location(doc.display, line, col, render(path))))
-    if not problems and isinstance(doc.data.get("evidence", {}).get("schema"), dict):
+        problems.append(Problem(code, message, Location(doc.display, line, col, render(path))))
+    evidence_schema = doc.data.get("evidence", {}).get("schema")
+    if not problems and isinstance(evidence_schema, dict):
         meta = jsonschema.Draft202012Validator.META_SCHEMA
-        for error in jsonschema.Draft202012Validator(meta).iter_errors(doc.data["evidence"]["schema"]):
+        for error in jsonschema.Draft202012Validator(meta).iter_errors(evidence_schema):
             path = ("evidence", "schema") + tuple(error.absolute_path)
             line, col = doc.locate(path) or (None, None)
             problems.append(Problem("ECS101", f"evidence schema is not valid JSON Schema: {error.message}",
                                     Location(doc.display, line, col, render(path))))
+        for path, ref in _external_refs(evidence_schema, ("evidence", "schema")):
+            line, col = doc.locate(path) or (None, None)
+            problems.append(Problem("ECS101", f"evidence schema refers to {ref!r}; only references inside the policy "
+                                    "(starting with '#') are allowed, and nothing is ever fetched",
+                                    Location(doc.display, line, col, render(path))))
+        if not problems:
+            try:
+                jsonschema_rs.validator_for(evidence_schema, offline=True)
+            except Exception as err:  # the Rust validator refuses what the meta-schema allows (e.g. a bad regex)
+                line, col = doc.locate(("evidence", "schema")) or (None, None)
+                reason = str(err).strip().splitlines()[0]
+                problems.append(Problem("ECS101", f"evidence schema cannot be used: {reason}",
+                                        Location(doc.display, line, col, "$.evidence.schema")))
     return problems
+
+
+_REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
+_META = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _external_refs(schema: Any, at: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    """References (and a `$schema`) that point outside the schema itself, with where they are."""
+    found = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(schema, at)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _REF_KEYS and isinstance(value, str) and not value.startswith("#"):
+                    found.append((path + (key,), value))
+                elif key == "$schema" and isinstance(value, str) and value.rstrip("#") != _META:
+                    found.append((path + (key,), value))
+                elif key == "$id" and isinstance(value, str):
+                    found.append((path + (key,), value))
+                else:
+                    stack.append((value, path + (key,)))
+        elif isinstance(node, list):
+            stack.extend((value, path + (index,)) for index, value in enumerate(node))
+    return sorted(found, key=lambda pair: render(pair[0]))
 
 
 # ------------------------------------------------------------------ loading

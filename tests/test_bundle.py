@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import textwrap
 
@@ -47,7 +48,8 @@ def test_every_schema_problem_is_listed_with_its_line(tmp_path):
         ("ECS301", 10, "$.complaints[2]"),
         ("ECS301", 10, "$.complaints[2]"),
     ]
-    assert "is not valid here: An ISO 8601 date and time" in found[0][3]
+    assert found[0][3] == ('"2025-02-30T10:00:00+08:00" is not a real date and time (day is out of range for month); '
+                           "expected an ISO 8601 date and time in the years 1900-2199, such as 2025-03-01T09:30:00+08:00")
     assert {found[2][3], found[3][3]} == {'"category" is a required property',
                                           "Additional properties are not allowed ('colour' was unexpected)"}
 
@@ -86,11 +88,16 @@ def test_as_of_option_overrides_the_bundle(tmp_path):
     assert problems_of(path, as_of=__import__("datetime").date(2025, 12, 1))[0][3].startswith("received_at 2025-12-20")
 
 
-@pytest.mark.parametrize("bad_path", ["../outside.txt", "/etc/passwd", "a/../../x.txt", "C:/x.txt", "a\\b.txt"])
-def test_attachment_paths_that_leave_the_bundle_are_refused(tmp_path, bad_path):
+@pytest.mark.parametrize(
+    ("bad_path", "reason"),
+    [("../outside.txt", "climbs out with '..'"), ("/etc/passwd", "is absolute"), ("a/../../x.txt", "climbs out with '..'"),
+     ("C:/x.txt", "is absolute"), ("a\\b.txt", "uses '\\' as a separator")],
+)
+def test_attachment_paths_that_leave_the_bundle_are_refused(tmp_path, bad_path, reason):
     body = f"documents:\n  - {{id: D-1, kind: privacy_policy, title: t, issued_on: 2025-01-01, path: '{bad_path}', sha256: '{'0' * 64}'}}\n"
-    found = problems_of(write(tmp_path, body))
-    assert found[0][0] == "ECS301" and found[0][2] == "$.documents[0].path"
+    [(code, _, where, message)] = problems_of(write(tmp_path, body))
+    assert (code, where) == ("ECS304", "$.documents[0].path")
+    assert message.startswith(f"attachment path {json.dumps(bad_path)} {reason}; expected a path relative to the bundle directory")
 
 
 def test_symlink_leaving_the_bundle_directory_is_refused(tmp_path):
