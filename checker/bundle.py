@@ -174,12 +174,30 @@ def _plain_problem(error: Any) -> tuple[str, str]:
             try:
                 (dt.date if defined == "date" else dt.datetime).fromisoformat(value)
             except ValueError as err:
-                if not str(err).startswith("Invalid isoformat"):
+                reason = "its UTC offset is 24 hours or more" if "offset" in str(err) else str(err)
+                if not reason.startswith("Invalid isoformat"):
                     what = "date" if defined == "date" else "date and time"
-                    return "ECS301", f"{_shown(value)} is not a real {what} ({err}){expected}"
+                    return "ECS301", f"{_shown(value)} is not a real {what} ({reason}){expected}"
         if expected:
             return "ECS301", f"{_shown(value)} is not valid here{expected}"
+    if kind == "Type":
+        wanted = [_TYPE_WORDS.get(name, name) for name in error.kind.types]
+        hint = "; in a bundle only true and false are booleans" if isinstance(value, str) and value.lower() in _YAML11_BOOLS else ""
+        return "ECS301", f"{_shown(value)} is {_kind_of(value)}; expected {' or '.join(wanted)}{hint}"
     return "ECS301", str(error.message)
+
+
+_TYPE_WORDS = {"boolean": "true or false", "integer": "a whole number", "number": "a number", "string": "text",
+               "array": "a list", "object": "a mapping", "null": "null"}
+_YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "text", list: "a list", dict: "a mapping"}.get(type(value), "null")
 
 
 def schema_problems(doc: Document) -> list[Problem]:
@@ -276,6 +294,12 @@ ORDERED: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("emergency", "incidents", "*"), "detected_at", "customers_notified_at"),
     (("improvements", "*"), "planned_on", "completed_on"),
 )
+
+# Plainer words for some pairs of ORDERED; {a} is the earlier value, {b} the later.
+ORDER_MESSAGES: dict[tuple[tuple[str, ...], str, str], str] = {
+    (("quality_audits", "*"), "covers.end", "date"):
+        "the audit is dated {b} but covers conversations up to {a}; an audit cannot cover days after its own date",
+}
 
 # (record pattern, field): an event that cannot lie after the as-of date.
 EVENTS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -459,7 +483,8 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
                     continue
                 after = a > b if _same_shape(a, b) else check.compare(check.when(a), check.when(b)) > 0
                 if after:
-                    check.add("ECS302", f"{later} ({b}) is before {earlier} ({a})", _field_path(path, later))
+                    template = ORDER_MESSAGES.get((pattern, earlier, later), "{later} ({b}) is before {earlier} ({a})")
+                    check.add("ECS302", template.format(earlier=earlier, later=later, a=a, b=b), _field_path(path, later))
             for steps, name in events:
                 value = _get(record, steps)
                 if value is None:

@@ -197,7 +197,8 @@ class _Constructor(BaseConstructor):
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         if node.tag not in _ALLOWED_TAGS:
-            raise self._fail("ECS207", f"tag {node.tag!r} is not accepted; plain data only", node)
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+            raise self._fail("ECS207", f"tag {tag} is not accepted; a bundle or policy holds plain data only", node)
         return super().construct_object(node, deep)
 
     def _scalar(self, node: Node, pattern: re.Pattern[str], kind: str) -> str:
@@ -225,7 +226,7 @@ class _Constructor(BaseConstructor):
         text = self._scalar(node, _FLOAT, "number").lower()
         value = float(text.replace(".inf", "inf").replace(".nan", "nan"))
         if not math.isfinite(value):
-            raise self._fail("ECS211", f"number {node.value!r} is not finite; use a finite number", node)
+            raise self._fail("ECS211", f"number {node.value[:40]!r} is not finite; use a finite number", node)
         return value
 
     def construct_str(self, node: ScalarNode) -> str:
@@ -538,6 +539,7 @@ class _Found(Exception):
         self.index = index
 
 
+_LONG_NUMBER = re.compile(r"-?\d{1000,}")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 _SURROGATE_HINT = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -573,9 +575,12 @@ def parse_json(text: str, display: str) -> tuple[Any, JsonSourceMap]:
         line, col = position if position else (None, None)
         raise CheckerError.at(err.code, err.message, display, line, col) from None
     except RecursionError:
-        raise CheckerError.at("ECS209", "nesting too deep", display) from None
-    except ValueError as err:  # e.g. integers over Python's digit limit
-        raise CheckerError.at("ECS211", f"number not usable: {err}", display) from None
+        raise CheckerError.at("ECS209", f"nesting deeper than {MAX_DEPTH} levels", display) from None
+    except ValueError:  # an integer over Python's digit limit for conversion
+        long_number = _LONG_NUMBER.search(text)
+        line, col = source_map._position(long_number.start()) if long_number else (None, None)
+        digits = len(long_number.group()) if long_number else "thousands of"
+        raise CheckerError.at("ECS211", f"a number of {digits} digits is too large to use", display, line, col) from None
     if _SURROGATE_HINT.search(text):
         at = _lone_surrogate(text)
         if at is not None:

@@ -212,6 +212,24 @@ def _policy_problem(error: Any) -> tuple[str, str, tuple[Any, ...]]:
     return "ECS101", error.message, tuple(error.absolute_path)
 
 
+@lru_cache(maxsize=1)
+def _fast_policy_validator() -> Any:
+    import jsonschema_rs
+
+    from checker.policy_schema import build
+
+    return jsonschema_rs.validator_for(build(), offline=True)
+
+
+def _meta_valid(schema: Any) -> bool:
+    import jsonschema_rs
+
+    try:
+        return bool(jsonschema_rs.meta.is_valid(schema))
+    except Exception:  # a schema the Rust side cannot even inspect: let the Python validator explain
+        return False
+
+
 def _schema_problems(doc: Document) -> list[Problem]:
     import jsonschema
     import jsonschema_rs
@@ -220,16 +238,18 @@ def _schema_problems(doc: Document) -> list[Problem]:
         looks = " (it looks like an evidence bundle)" if "organization" in doc.data or "schema_version" in doc.data else ""
         return [Problem("ECS101", f"this file is not a policy{looks}: it has none of the keys {', '.join(POLICY_KEYS)}",
                         Location(doc.display, 1, 1, "$"))]
-    validator = _policy_validator()
     problems = []
-    for error in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+    # The Rust validator decides; the Python one, slower but with the richer error model, only explains.
+    errors = [] if _fast_policy_validator().is_valid(doc.data) else list(_policy_validator().iter_errors(doc.data))
+    for error in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
         code, message, path = _policy_problem(error)
         line, col = doc.locate(path) or (None, None)
         problems.append(Problem(code, message, Location(doc.display, line, col, render(path))))
     evidence_schema = doc.data.get("evidence", {}).get("schema")
     if not problems and isinstance(evidence_schema, dict):
         meta = jsonschema.Draft202012Validator.META_SCHEMA
-        for error in jsonschema.Draft202012Validator(meta).iter_errors(evidence_schema):
+        meta_errors = [] if _meta_valid(evidence_schema) else jsonschema.Draft202012Validator(meta).iter_errors(evidence_schema)
+        for error in meta_errors:
             path = ("evidence", "schema") + tuple(error.absolute_path)
             line, col = doc.locate(path) or (None, None)
             problems.append(Problem("ECS101", f"evidence schema is not valid JSON Schema: {error.message}",
@@ -298,8 +318,10 @@ def _display(path: Path) -> str:
 
 
 def policy_from_document(doc: Document, expected_id: str | None, source: str | None = None) -> Policy:
+    found = {list: "a list", str: "a string", type(None): "an empty document"}.get(type(doc.data), "a single value")
     problems = _schema_problems(doc) if isinstance(doc.data, dict) else [
-        Problem("ECS212", "a policy file holds a mapping", Location(doc.display, 1, 1))
+        Problem("ECS212", f"the file holds {found}; a policy is a mapping with {', '.join(POLICY_KEYS)} and the other keys "
+                "described in docs/policy-authoring.md", Location(doc.display, 1, 1))
     ]
     if problems:
         raise CheckerError(problems)

@@ -29,9 +29,9 @@ def run(
     max_attachment_bytes: int = Limits().attachment_bytes,
     debug: bool = False,
 ) -> int:
-    policy_set = load_policy_set(default_roots() + list(policy_dirs), standards)
     limits = Limits(bundle_bytes=max_bundle_bytes, attachment_bytes=max_attachment_bytes)
     bundle = load_bundle(bundle_path, as_of, limits, display=str(bundle_path))
+    policy_set = load_policy_set(default_roots() + list(policy_dirs), standards)
     if output is not None:
         refuse_inputs(output, _inputs(bundle, policy_set))
     result = evaluate(policy_set, bundle, standards, debug=debug)
