@@ -180,6 +180,12 @@ def _plain_problem(error: Any) -> tuple[str, str]:
                     return "ECS301", f"{_shown(value)} is not a real {what} ({reason}){expected}"
         if expected:
             return "ECS301", f"{_shown(value)} is not valid here{expected}"
+    if kind == "AdditionalProperties":
+        names = ", ".join(repr(name) for name in error.kind.unexpected)
+        plural = "s" if len(error.kind.unexpected) > 1 else ""
+        return "ECS301", f"unknown field{plural} {names} here (check the spelling; `ecs-check schema bundle` lists the fields)"
+    if kind == "Required":
+        return "ECS301", f"required field {error.kind.property!r} is missing"
     if kind == "Type":
         wanted = [_TYPE_WORDS.get(name, name) for name in error.kind.types]
         hint = "; in a bundle only true and false are booleans" if isinstance(value, str) and value.lower() in _YAML11_BOOLS else ""
@@ -197,7 +203,7 @@ def _kind_of(value: Any) -> str:
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
-    return {str: "text", list: "a list", dict: "a mapping"}.get(type(value), "null")
+    return {str: "text", list: "a list", dict: "a mapping"}.get(type(value), "empty")
 
 
 def schema_problems(doc: Document) -> list[Problem]:

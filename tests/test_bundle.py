@@ -50,8 +50,8 @@ def test_every_schema_problem_is_listed_with_its_line(tmp_path):
     ]
     assert found[0][3] == ('"2025-02-30T10:00:00+08:00" is not a real date and time (day is out of range for month); '
                            "expected an ISO 8601 date and time in the years 1900-2199, such as 2025-03-01T09:30:00+08:00")
-    assert {found[2][3], found[3][3]} == {'"category" is a required property',
-                                          "Additional properties are not allowed ('colour' was unexpected)"}
+    assert {found[2][3], found[3][3]} == {"required field 'category' is missing",
+                                          "unknown field 'colour' here (check the spelling; `ecs-check schema bundle` lists the fields)"}
 
 
 @pytest.mark.parametrize(
