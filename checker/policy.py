@@ -209,6 +209,11 @@ def _policy_problem(error: Any) -> tuple[str, str, tuple[Any, ...]]:
         extra = sorted(key for key in error.instance if key not in properties)
         return ("ECS104", f"unknown predicate {extra[0]!r}; a field predicate takes field and one of: {', '.join(FIELD_OPS)}",
                 tuple(error.absolute_path) + (extra[0],))
+    if error.validator == "additionalProperties" and properties and isinstance(error.instance, dict):
+        extra = sorted(key for key in error.instance if key not in properties)
+        if extra:
+            return ("ECS101", f"unknown key {extra[0]!r} here; expected one of: {', '.join(sorted(properties))}",
+                    tuple(error.absolute_path) + (extra[0],))
     return "ECS101", error.message, tuple(error.absolute_path)
 
 

@@ -141,3 +141,132 @@ def test_schema_knows_where_attachments_and_id_lists_are():
     assert ("documents", "*") in patterns["document"]
     assert ("attestations", "*", "document") in patterns["attachment"]
     assert ("complaints",) in patterns["id_list"]
+
+
+def _doc_line(path, digest, index=0):
+    return f"  - {{id: D-{index}, kind: privacy_policy, title: t, issued_on: 2025-01-01, path: '{path}', sha256: '{digest}'}}\n"
+
+
+def test_each_attachment_file_is_read_once_however_it_is_named(tmp_path, monkeypatch):
+    import checker.bundle as bundle_module
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "p.txt").write_bytes(b"policy")
+    os.symlink("p.txt", tmp_path / "docs" / "alias.txt")
+    digest = hashlib.sha256(b"policy").hexdigest()
+    reads = []
+    real = bundle_module.sha256_file
+    monkeypatch.setattr(bundle_module, "sha256_file", lambda path, limit: reads.append(path) or real(path, limit))
+    names = ["docs/p.txt", "./docs/p.txt", "././docs/p.txt", "docs//p.txt", "docs/alias.txt"]
+    bundle = load_bundle(write(tmp_path, "documents:\n" + "".join(_doc_line(name, digest, i) for i, name in enumerate(names))))
+    assert len(reads) == 1
+    assert {check.status for check in bundle.attachments.values()} == {"ok"}
+
+
+def test_an_attachment_over_the_limit_is_not_read(tmp_path, monkeypatch):
+    import checker.bundle as bundle_module
+    from checker.bundle import Limits
+
+    (tmp_path / "big.bin").write_bytes(b"x" * 100)
+    monkeypatch.setattr(bundle_module, "sha256_file", lambda *args: pytest.fail("read a file over the limit"))
+    bundle = load_bundle(write(tmp_path, "documents:\n" + _doc_line("big.bin", "0" * 64)), limits=Limits(attachment_bytes=99))
+    check = bundle.attachments["big.bin"]
+    assert (check.status, check.size, check.limit, check.actual_sha256) == ("too_large", 100, 99, None)
+
+
+def test_an_unreadable_attachment_stops_the_run_at_its_reference(tmp_path, monkeypatch):
+    import checker.bundle as bundle_module
+
+    (tmp_path / "p.txt").write_bytes(b"policy")
+
+    def refuse(path, limit):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(bundle_module, "sha256_file", refuse)
+    found = problems_of(write(tmp_path, "documents:\n" + _doc_line("p.txt", "0" * 64)))
+    assert found == [("ECS002", 8, "$.documents[0].path", "attachment p.txt cannot be read: Permission denied")]
+
+
+def test_a_named_pipe_as_attachment_is_refused_without_opening_it(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    found = problems_of(write(tmp_path, "documents:\n" + _doc_line("pipe.txt", "0" * 64)))
+    assert found == [("ECS002", 8, "$.documents[0].path", "attachment pipe.txt is not a regular file")]
+
+
+def test_a_bundle_file_linked_out_of_its_directory_is_refused(tmp_path):
+    elsewhere = write(tmp_path, "")
+    (tmp_path / "bundle").mkdir()
+    os.symlink(elsewhere, tmp_path / "bundle" / "bundle.yaml")
+    assert problems_of(tmp_path / "bundle")[0][0] == "ECS305"
+
+
+def test_extension_sections_are_nested_at_most_64_deep(tmp_path):
+    shallow = write(tmp_path, "x-deep: " + "[" * 60 + "]" * 60 + "\n", name="ok.yaml")
+    load_bundle(shallow)
+    deep = tmp_path / "deep.json"
+    text = json.dumps({"schema_version": "1.0", "organization": {"name": "x", "unified_social_credit_code": "91330106MA2B3C4D5E",
+                                                                 "role": "operator"},
+                       "period": {"start": "2025-01-01", "end": "2025-12-31"}})
+    deep.write_text(text[:-1] + ', "x-deep": ' + "[" * 70 + "]" * 70 + "}")
+    (code, _, where, message), = problems_of(deep)
+    assert (code, message) == ("ECS209", "nesting deeper than 64 levels")
+    assert where.startswith("$['x-deep'][0]")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("satisfaction_evaluations:\n  - {id: E-1, method: consumer_survey, covers: {start: 2025-01-01, end: 2025-06-30}, "
+         "responses: 9007199254740992, satisfied: 1}\n", "9007199254740992 is not a count; expected a whole number from 0 to 9007199254740991"),
+        ("staff:\n  - {id: S-1, name: n, roles: [pre_sales], hired_on: 2024-01-01, pre_job_assessment: {date: 2024-01-02, passed: true, "
+         "score: 100.5}}\n", "100.5 is not a percentage; expected a number from 0 to 100"),
+        ("complaints:\n  - {id: \"C-1\\u202e\", category: service, received_at: '2025-03-01T10:00:00+08:00'}\n",
+         '"C-1\u202e" is not valid here; expected a record id, unique within its list: no control characters, no leading or trailing blanks'),
+        ("as_of: 1899-12-31\n", '"1899-12-31" is not valid here; expected a calendar date, YYYY-MM-DD, in the years 1900-2199'),
+        ("complaints:\n  - {id: C-1, category: service, received_at: '2025-03-01T10:00:00+08:00', resolved_at_first_contact: no}\n",
+         '"no" is text; expected true or false; in a bundle only true and false are booleans'),
+        ("service_hours:\n  schedules: [{channel: c, intervals: [{days: [mon], start: '24:00', end: '08:00'}]}]\n",
+         "an interval cannot start at 24:00; 24:00 only ends a day (start at 00:00)"),
+        ("quality_audits:\n  - {id: Q-1, date: 2025-06-30, auditor: {name: a, role: b}, sample_size: 1, covers: {start: 2025-01-01, "
+         "end: 2025-07-31}, checks: {greeting: {checked: 1, compliant: 1}}}\n",
+         "the audit is dated 2025-06-30 but covers conversations up to 2025-07-31; an audit cannot cover days after its own date"),
+    ],
+    ids=["count-over-2-53", "percent-over-100", "id-with-bidi-override", "date-before-1900", "yes-no-are-text", "start-at-24",
+         "audit-covers-after-its-date"],
+)
+def test_more_impossible_values_are_refused_in_plain_words(tmp_path, body, message):
+    assert [m for _, _, _, m in problems_of(write(tmp_path, body))] == [message]
+
+
+def _numbers(node, path=()):
+    """Every number or integer field in the bundle schema, with its schema node."""
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if kind in ("number", "integer") or node.get("$ref") in ("#/$defs/count", "#/$defs/percent"):
+            yield path, node
+        for key, value in node.items():
+            if key != "$defs":
+                yield from _numbers(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _numbers(value, path + (index,))
+
+
+def test_every_number_in_the_bundle_schema_is_bounded_and_percentages_and_counts_use_their_definitions():
+    from checker.bundle import bundle_schema
+
+    defs = bundle_schema()["$defs"]
+    assert (defs["count"]["minimum"], defs["count"]["maximum"]) == (0, 2**53 - 1)
+    assert (defs["percent"]["minimum"], defs["percent"]["maximum"]) == (0, 100)
+    fields = list(_numbers(bundle_schema()))
+    assert fields
+    for path, node in fields:
+        name = str(path[-1])
+        where = "/".join(map(str, path))
+        if "$ref" in node:
+            continue
+        assert ("minimum" in node or "exclusiveMinimum" in node) and "maximum" in node, f"{where} has no bounds"
+        assert node["type"] != "integer" or node.get("maximum", 0) <= 2**53 - 1, where
+        assert not any(word in name for word in ("percent", "rate", "ratio", "score")), f"{where}: use $defs/percent"
+        assert not any(word in name for word in ("count", "sample_size", "participants", "responses", "checked")), \
+            f"{where}: use $defs/count"
