@@ -548,7 +548,12 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
     for kind in ("attachment", "document"):
         for pattern in patterns[kind]:
             for path, ref in walk(data, pattern):
-                target = (directory / ref["path"]).resolve()
+                try:
+                    target = (directory / ref["path"]).resolve()
+                except (RuntimeError, OSError):  # RuntimeError: a loop of symbolic links (Python < 3.13)
+                    check.add("ECS002", f"attachment {ref['path']} cannot be read: its symbolic links form a loop",
+                              path + ("path",))
+                    continue
                 if not target.is_relative_to(base):
                     check.add("ECS305", f"{ref['path']} resolves outside the bundle directory", path + ("path",))
     return check.problems
