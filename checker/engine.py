@@ -9,6 +9,7 @@ from typing import Any
 
 from checker.bundle import Bundle
 from checker.context import EvalContext
+from checker.errors import printable
 from checker.findings import EvidenceRef, Finding, Status, Text, sort_findings
 from checker.operators import Outcome
 from checker.paths import render
@@ -97,13 +98,13 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
             obligation=policy.obligation,
             applies_to=policy.applies_to,
             verification=verification,
-            message=outcome.message,
+            message=_one_line(outcome.message),
             evidence=_evidence(bundle, outcome),
             parameters=compiled.params,
             interpretations=policy.interpretations,
             related=policy.related,
             facts=_plain(outcome.facts),
-            notes=tuple(notes),
+            notes=tuple(_one_line(note) for note in notes),
             policy_file=policy.source,
         ))
     return findings
@@ -118,8 +119,13 @@ def _evidence(bundle: Bundle, outcome: Outcome) -> tuple[EvidenceRef, ...]:
             continue
         seen.add(key)
         line, col = bundle.locate(path)
-        refs.append(EvidenceRef(render(path), bundle.file_name, line, col, note))
+        refs.append(EvidenceRef(render(path), bundle.file_name, line, col, printable(note) if note else note))
     return tuple(refs)
+
+
+def _one_line(text: Text) -> Text:
+    """A message as one plain line: bundle text it quotes cannot add lines or terminal codes to a report."""
+    return Text(printable(text.zh), printable(text.en))
 
 
 def _plain(facts: dict[str, Any]) -> dict[str, Any]:
