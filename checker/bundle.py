@@ -7,9 +7,13 @@ impossible dates, end before start, events after the as-of date, ids used
 twice, counts larger than their totals, paths leaving the directory) and
 reports them together, each with file:line and JSON path.
 
-Attachments are checked but never stop the run: a missing file leaves the
-evidence insufficient, and a file whose SHA-256 differs from the declared
-one never counts as evidence (the finding that relies on it says so).
+Attachments are checked, each file read once: a missing file, or one over
+the size limit (not read at all), leaves the evidence insufficient, and a
+file whose SHA-256 differs from the declared one never counts as evidence
+(the finding that relies on it fails and says why). A path that leaves the
+bundle directory (absolute, `..`, or through a symbolic link), a file that
+is not a regular file (a directory, a named pipe) or cannot be read stops
+the run.
 """
 
 from __future__ import annotations
@@ -666,7 +670,7 @@ def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
                      as_of: dt.date | None = None, limits: Limits = Limits()) -> Bundle:
     """Validate already-parsed bundle data; `doc` locates its values (the data may be a merge built on doc's)."""
     if not isinstance(data, dict):
-        found = {list: "a list", str: "a string", type(None): "an empty document"}.get(type(data), f"a {type(data).__name__}")
+        found = {list: "a list", str: "a string", type(None): "an empty document"}.get(type(data), "a single value")
         raise CheckerError.at("ECS212", f"the file holds {found}; a bundle is a mapping (YAML) or object (JSON) "
                               "with schema_version, organization and period", doc.display, 1, 1)
     for key in sorted(k for k in data if isinstance(k, str) and k.startswith("x-")):
