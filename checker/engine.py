@@ -72,6 +72,7 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
     policy_condition = compiled.applies_if(ctx)(ctx.data) if compiled.applies_if is not None and role_ok else True
     for check in compiled.checks:
         ctx.instants.naive_reads = 0
+        ctx.instants.naive_read.clear()
         if not role_ok:
             outcome = _not_applicable_for_role(policy.applies_to, bundle.role)
         elif policy_condition is False:
@@ -81,10 +82,11 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
         else:
             outcome = _run(check, ctx, debug)
         notes = list(outcome.notes)
-        if ctx.instants.naive_reads:
+        if ctx.instants.naive_read:
+            naive = len(ctx.instants.naive_read)
             notes.append(Text(
-                f"{ctx.instants.naive_reads} 个时间未带时区偏移，按 {bundle.tz_name} 解读",
-                f"{ctx.instants.naive_reads} timestamps without a UTC offset were read in {bundle.tz_name}",
+                f"{naive} 个时间未带时区偏移，按 {bundle.tz_name} 解读",
+                f"{naive} timestamp{'s' if naive > 1 else ''} without a UTC offset {'were' if naive > 1 else 'was'} read in {bundle.tz_name}",
             ))
         item = check.item
         verification = (item.verification if item and item.verification else None) or policy.verification

@@ -61,6 +61,7 @@ class Instants:
         self._dates: dict[str, dt.date] = {}
         self.naive: set[str] = set()
         self.naive_reads = 0
+        self.naive_read: set[str] = set()  # the distinct offset-less texts read since the caller last cleared it
 
     def date(self, text: str) -> dt.date:
         value = self._dates.get(text)
@@ -82,6 +83,7 @@ class Instants:
             self._cache[text] = value
         if value.tzinfo is self.tz:  # only offset-less texts get the zone object itself
             self.naive_reads += 1
+            self.naive_read.add(text)
         return value
 
     def local_date(self, value: dt.datetime) -> dt.date:
