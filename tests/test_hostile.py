@@ -63,3 +63,27 @@ def test_every_corpus_file_is_used():
     assert on_disk - used == set(), "inputs no case uses"
     roots = {case.policies for case in CASES if case.policies}
     assert {path.name for path in (HERE / "policy-roots").iterdir()} == roots
+
+
+def test_the_harness_notices_what_must_never_happen():
+    """A corpus that cannot fail proves nothing: feed the checks bad outcomes and see each one named."""
+    from harness import SENTINEL, Case, Outcome, verify
+
+    refusal = Case(id="x", about="x", code="ECS205", message="duplicate key")
+    good = Outcome(2, "", "ecs-check: error: b.yaml:3:1: ECS205 duplicate key 'a'\n", 0.1)
+    assert verify(refusal, "check", good, {}, {}, SENTINEL) == []
+    bad_runs = {
+        "exit 3, expected 2": Outcome(3, "", good.stderr, 0.1),
+        "internal error": Outcome(2, "", good.stderr + "ecs-check: internal error: KeyError\n", 0.1),
+        "raw control character": Outcome(2, "", good.stderr.replace("'a'", "'\x1b[2J'"), 0.1),
+        "wrote to standard output": Outcome(2, "{}", good.stderr, 0.1),
+        "took": Outcome(2, "", good.stderr, TIME_LIMIT + 1),
+        "no error line has": Outcome(2, "", "ecs-check: error: b.yaml:3:1: ECS203 YAML syntax error\n", 0.1),
+    }
+    for expected, outcome in bad_runs.items():
+        assert any(expected in problem for problem in verify(refusal, "check", outcome, {}, {}, SENTINEL)), expected
+    assert any("created or changed the output" in p for p in verify(refusal, "check", good, {}, {}, "{}"))
+    assert any("inputs changed" in p for p in verify(refusal, "check", good, {"b.yaml": "1"}, {"b.yaml": "2"}, SENTINEL))
+    accepted = Case(id="y", about="y", exit=1, finding=(("policy", "p/1"), ("status", "pass")))
+    report = '{"findings": [{"policy_id": "p/1", "status": "fail", "message": {"en": "late"}, "notes": []}]}'
+    assert any("no finding matches" in p for p in verify(accepted, "check", Outcome(1, "", "", 0.1), {}, {}, report))
