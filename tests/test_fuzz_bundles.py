@@ -12,8 +12,10 @@ Two kinds of input, mixed in one property test:
 Each input is written as YAML or JSON into a copy of a sample bundle
 directory (so attachments resolve, match, mismatch or are missing) and run
 through the same steps as `ecs-check check`: load and validate, evaluate the
-shipped policies plus the corpus's test policies, render JSON and text. The
-outcome must be a result whose JSON matches the findings schema, or a
+shipped policies plus the corpus's test policies, render JSON and text (and
+every other report format for one input in four). The outcome must be a
+result whose JSON matches the findings schema (once that schema ships;
+until then the structure every reporter relies on), or a
 CheckerError whose problems carry known codes and the file's name. Anything
 else, including a finding reporting an internal error, fails the test.
 
@@ -44,7 +46,7 @@ from checker.codes import CODES
 from checker.engine import evaluate
 from checker.errors import CheckerError
 from checker.policy import default_roots, load_policy_set
-from checker.reporters import renderer
+from checker.reporters import FORMATS, renderer
 from checker.resources import schema_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +106,7 @@ def work_directory() -> Path:
     return directory
 
 
-def check_input(raw: bytes, suffix: str, record: Any = lambda _: None) -> None:
+def check_input(raw: bytes, suffix: str, record: Any = lambda _: None, every_format: bool = True) -> None:
     """Run one input the way `ecs-check check` does; fail on anything but a result or a clean refusal."""
     directory = work_directory()
     for name in ("bundle.yaml", "bundle.json"):
@@ -123,7 +125,8 @@ def check_input(raw: bytes, suffix: str, record: Any = lambda _: None) -> None:
     record("evaluated")
     result = evaluate(policy_set(), bundle)
     text = renderer("json")(result, {})
-    renderer("text")(result, {"lang": "both", "color": False}).encode("utf-8")
+    for name in sorted(FORMATS) if every_format else ["text"]:  # every report renders, as UTF-8
+        renderer(name)(result, {"lang": "both", "color": False}).encode("utf-8")
     document = json.loads(text.encode("utf-8"))
     assert not result_problems(document), result_problems(document)
     internal = [f["policy_id"] for f in document["findings"] if "internal error" in f["message"]["en"]]
@@ -349,10 +352,10 @@ def written(draw: Any, data_strategy: st.SearchStrategy[dict[str, Any]]) -> tupl
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
-@given(st.one_of(written(generated_bundles()), written(mutated_bundles())))
-def test_random_bundles_give_a_result_or_a_clean_refusal(case):
+@given(st.one_of(written(generated_bundles()), written(mutated_bundles())), st.integers(0, 3))
+def test_random_bundles_give_a_result_or_a_clean_refusal(case, turn):
     raw, suffix = case
-    check_input(raw, suffix, event)
+    check_input(raw, suffix, event, every_format=turn == 0)  # every format for one input in four: time goes to inputs
 
 
 def test_the_sample_itself_is_accepted():
