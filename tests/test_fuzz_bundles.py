@@ -13,7 +13,7 @@ Each input is written as YAML or JSON into a copy of a sample bundle
 directory (so attachments resolve, match, mismatch or are missing) and run
 through the same steps as `ecs-check check`: load and validate, evaluate the
 shipped policies plus the corpus's test policies, render JSON and text (and
-every other report format for one input in four). The outcome must be a
+every other report format for one input in eight). The outcome must be a
 result whose JSON matches the findings schema (once that schema ships;
 until then the structure every reporter relies on), or a
 CheckerError whose problems carry known codes and the file's name. Anything
@@ -352,10 +352,10 @@ def written(draw: Any, data_strategy: st.SearchStrategy[dict[str, Any]]) -> tupl
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
-@given(st.one_of(written(generated_bundles()), written(mutated_bundles())), st.integers(0, 3))
+@given(st.one_of(written(generated_bundles()), written(mutated_bundles())), st.integers(0, 7))
 def test_random_bundles_give_a_result_or_a_clean_refusal(case, turn):
     raw, suffix = case
-    check_input(raw, suffix, event, every_format=turn == 0)  # every format for one input in four: time goes to inputs
+    check_input(raw, suffix, event, every_format=turn == 0)  # every format for one input in eight: time goes to inputs
 
 
 def test_the_sample_itself_is_accepted():

@@ -133,8 +133,8 @@ def argv(case: Case, workdir: Path, command: str) -> list[str]:
     if command == "policies":
         return ["policies", "--policies", str(roots)]
     report = workdir / "out" / "report.json"
-    return ["check", str(corpus / "bundles" / case.bundle), "--policies", str(roots),
-            "--format", "json", "--output", str(report), *extra]
+    output = [] if "--output" in extra else ["--output", str(report)]  # a case may name its own report path
+    return ["check", str(corpus / "bundles" / case.bundle), "--policies", str(roots), "--format", "json", *output, *extra]
 
 
 def snapshot(root: Path) -> dict[str, str]:
