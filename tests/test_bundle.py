@@ -239,34 +239,58 @@ def test_more_impossible_values_are_refused_in_plain_words(tmp_path, body, messa
 
 
 def _numbers(node, path=()):
-    """Every number or integer field in the bundle schema, with its schema node."""
+    """Every number or integer schema in the bundle schema (its $defs included), with where it is."""
     if isinstance(node, dict):
         kind = node.get("type")
-        if kind in ("number", "integer") or node.get("$ref") in ("#/$defs/count", "#/$defs/percent"):
+        kinds = kind if isinstance(kind, list) else [kind]
+        if "number" in kinds or "integer" in kinds:
             yield path, node
         for key, value in node.items():
-            if key != "$defs":
-                yield from _numbers(value, path + (key,))
+            yield from _numbers(value, path + (key,))
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _numbers(value, path + (index,))
 
 
 def test_every_number_in_the_bundle_schema_is_bounded_and_percentages_and_counts_use_their_definitions():
+    """No field takes 1e308 or 10**30 (arithmetic on it could overflow); a percentage is 0-100; a count fits 2^53."""
     from checker.bundle import bundle_schema
 
     defs = bundle_schema()["$defs"]
     assert (defs["count"]["minimum"], defs["count"]["maximum"]) == (0, 2**53 - 1)
     assert (defs["percent"]["minimum"], defs["percent"]["maximum"]) == (0, 100)
     fields = list(_numbers(bundle_schema()))
-    assert fields
+    assert len(fields) > 3
     for path, node in fields:
-        name = str(path[-1])
         where = "/".join(map(str, path))
-        if "$ref" in node:
-            continue
-        assert ("minimum" in node or "exclusiveMinimum" in node) and "maximum" in node, f"{where} has no bounds"
-        assert node["type"] != "integer" or node.get("maximum", 0) <= 2**53 - 1, where
-        assert not any(word in name for word in ("percent", "rate", "ratio", "score")), f"{where}: use $defs/percent"
-        assert not any(word in name for word in ("count", "sample_size", "participants", "responses", "checked")), \
-            f"{where}: use $defs/count"
+        name = str(path[-1]) if path[-1] not in ("items", "additionalProperties") else str(path[-2])
+        assert ("minimum" in node or "exclusiveMinimum" in node) and ("maximum" in node or "exclusiveMaximum" in node), \
+            f"{where} has no bounds"
+        assert "integer" not in str(node["type"]) or node.get("maximum", 2**53) <= 2**53 - 1, f"{where} goes past 2^53 - 1"
+        if any(word in name for word in ("percent", "rate", "ratio")):
+            assert (node.get("minimum"), node.get("maximum")) == (0, 100), f"{where}: a percentage is 0-100 ($defs/percent)"
+
+
+def test_percentage_and_count_fields_refer_to_their_definitions():
+    """Fields that hold a percentage or a count use $defs/percent or $defs/count, so their messages are the plain ones."""
+    from checker.bundle import bundle_schema
+
+    def fields(node, name=None):
+        if isinstance(node, dict):
+            if name is not None and ("type" in node or "$ref" in node):
+                yield name, node
+            for key, value in node.get("properties", {}).items():
+                yield from fields(value, key)
+            for key, value in node.items():
+                if key != "properties":
+                    yield from fields(value, None)
+        elif isinstance(node, list):
+            for value in node:
+                yield from fields(value, None)
+
+    for name, node in fields(bundle_schema()):
+        if any(word in name for word in ("percent", "_rate", "ratio")):
+            assert node.get("$ref") == "#/$defs/percent", name
+        if name in ("participants", "sample_size", "responses", "satisfied", "checked", "compliant", "findings") \
+                or name.endswith("_count"):
+            assert node.get("$ref") == "#/$defs/count", name
