@@ -210,10 +210,58 @@ def _kind_of(value: Any) -> str:
     return {str: "text", list: "a list", dict: "a mapping"}.get(type(value), "empty")
 
 
+SCHEMA_SLICE = 2000
+
+
+def _with(data: Mapping[str, Any], replacements: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
+    """A shallow copy of `data` with the values at some key paths replaced (the originals are untouched)."""
+    root = dict(data)
+    for path, value in replacements.items():
+        node = root
+        for step in path[:-1]:
+            node[step] = dict(node[step])
+            node = node[step]
+        node[path[-1]] = value
+    return root
+
+
+def _schema_errors(data: Mapping[str, Any]) -> Iterator[tuple[PathTuple, Any]]:
+    """(instance path, error) for the schema errors of `data`, a slice of each long record list at a time.
+
+    The validator reports every error of what it is given at once, at tens of
+    microseconds each, so a file of a million broken records would take
+    minutes; given slices, the caller can stop after the first few hundred.
+    """
+    validator = _validator()
+    if validator.is_valid(data):
+        return
+    long_lists = [(path, items) for pattern in schema_patterns()["id_list"] if "*" not in pattern
+                  for path, items in walk(data, pattern) if isinstance(items, list) and len(items) > SCHEMA_SLICE]
+    if not long_lists:
+        for error in validator.iter_errors(data):
+            yield tuple(error.instance_path), error
+        return
+    first = _with(data, {path: items[:SCHEMA_SLICE] for path, items in long_lists})
+    for error in validator.iter_errors(first):
+        yield tuple(error.instance_path), error
+    for path, items in long_lists:
+        for start in range(SCHEMA_SLICE, len(items), SCHEMA_SLICE):
+            part = _with(data, {other: (items[start:start + SCHEMA_SLICE] if other == path else [])
+                                for other, _ in long_lists})
+            for error in validator.iter_errors(part):
+                at = tuple(error.instance_path)
+                if len(at) > len(path) and at[:len(path)] == path:  # the rest was reported with the first slice
+                    yield path + (at[len(path)] + start,) + at[len(path) + 1:], error
+
+
 def schema_problems(doc: Document) -> list[Problem]:
-    problems = []
-    for error in _validator().iter_errors(doc.data):
-        path = tuple(error.instance_path)
+    """Schema problems, located; at most MAX_REPORTED, then a note that there are more."""
+    problems: list[Problem] = []
+    for path, error in _schema_errors(doc.data):
+        if len(problems) == MAX_REPORTED:
+            problems.append(Problem("ECS301", f"... and more problems (only the first {MAX_REPORTED} are listed)",
+                                    Location(doc.display)))
+            break
         line, col = doc.locate(path) or (None, None)
         code, message = _plain_problem(error)
         problems.append(Problem(code, message, Location(doc.display, line, col, render(path))))
@@ -420,8 +468,12 @@ class _Checker:
         self.doc = doc
         self.instants = instants
         self.problems: list[Problem] = []
+        self.more = 0  # problems past MAX_REPORTED: counted, not located
 
     def add(self, code: str, message: str, path: PathTuple) -> None:
+        if len(self.problems) >= MAX_REPORTED:
+            self.more += 1
+            return
         line, col = self.doc.locate(path) or (None, None)
         self.problems.append(Problem(code, message, Location(self.doc.display, line, col, render(path))))
 
@@ -560,6 +612,9 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
                     continue
                 if not target.is_relative_to(base):
                     check.add("ECS305", f"{ref['path']} resolves outside the bundle directory", path + ("path",))
+    if check.more:
+        check.problems.append(Problem("ECS302", f"... and {check.more} more problems (only the first {MAX_REPORTED} are listed)",
+                                      Location(doc.display)))
     return check.problems
 
 
@@ -650,15 +705,6 @@ def locate_bundle_file(path: Path) -> tuple[Path, Path]:
     return path, path.parent
 
 
-def _cap(problems: list[Problem]) -> list[Problem]:
-    if len(problems) <= MAX_REPORTED:
-        return problems
-    shown = sorted(problems, key=Problem.sort_key)[:MAX_REPORTED]
-    last = shown[-1].location
-    shown.append(Problem("ECS301", f"... and {len(problems) - MAX_REPORTED} more problems", Location(last.file)))
-    return shown
-
-
 def load_bundle(path: Path, as_of: dt.date | None = None, limits: Limits = Limits(), display: str | None = None) -> Bundle:
     """Read and validate a bundle file or directory; raises CheckerError listing every problem."""
     main, directory = locate_bundle_file(path)
@@ -681,7 +727,7 @@ def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
     view = Document(doc.path, doc.display, data, doc.sha256, doc.size, doc.source_map, doc.format)
     problems = schema_problems(view)
     if problems:
-        raise CheckerError(_cap(problems))
+        raise CheckerError(problems)
     tz_name = data["organization"].get("time_zone", DEFAULT_TIME_ZONE)
     try:
         tz = timecalc.zone(tz_name)
@@ -693,7 +739,7 @@ def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
     effective_as_of = as_of or instants.date(data.get("as_of") or data["period"]["end"])
     problems = value_problems(view, data, instants, effective_as_of, directory)
     if problems:
-        raise CheckerError(_cap(problems))
+        raise CheckerError(problems)
     return Bundle(
         document=view,
         directory=directory,

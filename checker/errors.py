@@ -7,6 +7,7 @@ bad command line); the CLI turns it into exit code 2 and writes nothing.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -48,9 +49,11 @@ class Problem:
     message: str
     location: Location = field(default_factory=Location)
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
+    def sort_key(self) -> tuple[str, float, float, str, str]:
+        """File, then position; within a file, a problem without a line (a summary) comes after the located ones."""
         loc = self.location
-        return (loc.file or "", loc.line or 0, loc.column or 0, self.code, self.message)
+        line = loc.line if loc.line is not None else math.inf
+        return (loc.file or "", line, loc.column or 0, self.code, self.message)
 
     def render(self) -> str:
         where = f" (at {self.location.json_path})" if self.location.json_path else ""

@@ -294,3 +294,45 @@ def test_percentage_and_count_fields_refer_to_their_definitions():
         if name in ("participants", "sample_size", "responses", "satisfied", "checked", "compliant", "findings") \
                 or name.endswith("_count"):
             assert node.get("$ref") == "#/$defs/count", name
+
+
+def test_long_record_lists_are_validated_in_slices_with_the_same_findings(tmp_path, monkeypatch):
+    import checker.bundle as bundle_module
+
+    records = [{"id": f"C-{i}", "category": "service", "received_at": "2025-03-01T10:00:00+08:00"} for i in range(70)]
+    for index in (0, 9, 10, 31, 69):
+        records[index]["category"] = "servic"
+    data = {"schema_version": "1.0", "organization": {"name": "x", "unified_social_credit_code": "91330106MA2B3C4D5E",
+                                                      "role": "operator"},
+            "period": {"start": "2025-01-01", "end": "2025-12-31"}, "complaints": records, "orders": {"records": [{}] * 25}}
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    whole = problems_of(path)
+    monkeypatch.setattr(bundle_module, "SCHEMA_SLICE", 10)
+    assert problems_of(path) == whole
+    assert [where for _, _, where, _ in whole if where.startswith("$.complaints")] == [
+        f"$.complaints[{i}].category" for i in (0, 9, 10, 31, 69)]
+
+
+def test_record_lists_have_no_list_level_constraints_that_slices_would_miss():
+    from checker.bundle import _resolve, bundle_schema, schema_patterns
+
+    root = bundle_schema()
+    for pattern in schema_patterns()["id_list"]:
+        if "*" in pattern:
+            continue
+        node = root
+        for key in pattern:
+            node = node["properties"][key]
+            node = _resolve(root, node["$ref"]) if "$ref" in node else node
+        assert set(node) <= {"type", "items", "description"}, f"{pattern}: slicing would miss {set(node)}"
+
+
+def test_thousands_of_problems_stop_at_200_with_a_note(tmp_path):
+    complaints = "".join("  - {id: C-1, category: service, received_at: '2025-03-01T10:00:00+08:00'}\n" for _ in range(400))
+    found = problems_of(write(tmp_path, "complaints:\n" + complaints))
+    assert len(found) == 201
+    assert found[-1] == ("ECS302", None, None, "... and 199 more problems (only the first 200 are listed)")
+    bad = "".join(f"  - {{id: C-{i}, category: x, received_at: '2025-03-01T10:00:00+08:00'}}\n" for i in range(400))
+    found = problems_of(write(tmp_path, "complaints:\n" + bad, name="b2.yaml"))
+    assert len(found) == 201 and found[-1][3] == "... and more problems (only the first 200 are listed)"

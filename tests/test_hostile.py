@@ -58,7 +58,7 @@ def test_corpus_is_large_and_well_formed():
 
 
 def test_every_corpus_file_is_used():
-    used = {case.bundle.split("/")[0] for case in CASES} | {"outside-secret.txt"}
+    used = {case.bundle.split("/")[0] for case in CASES if not case.repeat} | {"outside-secret.txt"}
     on_disk = {path.name for path in (HERE / "bundles").iterdir()}
     assert on_disk - used == set(), "inputs no case uses"
     roots = {case.policies for case in CASES if case.policies}

@@ -35,7 +35,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 SENTINEL = "previous report: a refused run must leave this file as it was\n"
 TIME_LIMIT = 10.0
-CASE_KEYS = {"id", "about", "bundle", "policies", "args", "links", "fifos", "zeros", "exit", "code", "message", "at", "finding"}
+CASE_KEYS = {"id", "about", "bundle", "policies", "args", "links", "fifos", "zeros", "repeat", "exit", "code", "message", "at",
+             "finding"}
+REPEAT_KEYS = {"before", "each", "count", "after"}
 FINDING_KEYS = {"policy", "status", "message", "note"}
 
 
@@ -49,6 +51,7 @@ class Case:
     links: tuple[tuple[str, str], ...] = ()
     fifos: tuple[str, ...] = ()
     zeros: tuple[tuple[str, int], ...] = ()
+    repeat: tuple[tuple[str, tuple[str, str, int, str]], ...] = ()
     exit: int = 2
     code: str | None = None
     message: str = ""
@@ -72,6 +75,8 @@ def load_cases() -> list[Case]:
             raise ValueError(f"case {entry.get('id')}: unknown keys {sorted(unknown)}")
         if set(entry.get("finding", {})) - FINDING_KEYS:
             raise ValueError(f"case {entry['id']}: unknown finding keys")
+        if any(set(spec) - REPEAT_KEYS for spec in entry.get("repeat", {}).values()):
+            raise ValueError(f"case {entry['id']}: unknown repeat keys")
         cases.append(Case(
             id=entry["id"],
             about=entry["about"],
@@ -81,6 +86,8 @@ def load_cases() -> list[Case]:
             links=tuple(sorted(entry.get("links", {}).items())),
             fifos=tuple(entry.get("fifos", ())),
             zeros=tuple(sorted(entry.get("zeros", {}).items())),
+            repeat=tuple(sorted((name, (spec.get("before", ""), spec["each"], spec["count"], spec.get("after", "")))
+                                for name, spec in entry.get("repeat", {}).items())),
             exit=entry.get("exit", 2),
             code=entry.get("code"),
             message=entry.get("message", ""),
@@ -110,6 +117,12 @@ def prepare(case: Case, workdir: Path) -> Path:
         (corpus / name).parent.mkdir(parents=True, exist_ok=True)
         with open(corpus / name, "wb") as handle:
             handle.truncate(size)  # sparse: costs no disk, reads as zero bytes
+    for name, (before, each, count, after) in case.repeat:
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        with open(corpus / name, "w", encoding="utf-8") as handle:
+            handle.write(before)
+            handle.writelines(each.replace("{i}", str(i)) for i in range(count))
+            handle.write(after)
     (workdir / "out").mkdir()
     (workdir / "out" / "report.json").write_text(SENTINEL, encoding="utf-8")
     return corpus
