@@ -261,9 +261,11 @@ def _schema_problems(doc: Document) -> list[Problem]:
                                     Location(doc.display, line, col, render(path))))
         for path, ref in _external_refs(evidence_schema, ("evidence", "schema")):
             line, col = doc.locate(path) or (None, None)
-            problems.append(Problem("ECS101", f"evidence schema refers to {ref!r}; only references inside the policy "
-                                    "(starting with '#') are allowed, and nothing is ever fetched",
-                                    Location(doc.display, line, col, render(path))))
+            message = (f"evidence schema declares $schema {ref!r}; evidence schemas are JSON Schema 2020-12 (leave $schema out)"
+                       if path[-1] == "$schema" else
+                       f"evidence schema refers to {ref!r}; only references inside the policy (starting with '#') are "
+                       "allowed, and nothing is ever fetched")
+            problems.append(Problem("ECS101", message, Location(doc.display, line, col, render(path))))
         if not problems:
             try:
                 jsonschema_rs.validator_for(evidence_schema, offline=True)
@@ -280,7 +282,7 @@ _META = "https://json-schema.org/draft/2020-12/schema"
 
 
 def _external_refs(schema: Any, at: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
-    """References (and a `$schema`) that point outside the schema itself, with where they are."""
+    """References (and a `$schema` other than 2020-12) that point outside the schema itself, with where they are."""
     found = []
     stack: list[tuple[Any, tuple[Any, ...]]] = [(schema, at)]
     while stack:
@@ -290,8 +292,6 @@ def _external_refs(schema: Any, at: tuple[Any, ...]) -> list[tuple[tuple[Any, ..
                 if key in _REF_KEYS and isinstance(value, str) and not value.startswith("#"):
                     found.append((path + (key,), value))
                 elif key == "$schema" and isinstance(value, str) and value.rstrip("#") != _META:
-                    found.append((path + (key,), value))
-                elif key == "$id" and isinstance(value, str):
                     found.append((path + (key,), value))
                 else:
                     stack.append((value, path + (key,)))

@@ -63,3 +63,11 @@ def test_a_local_reference_in_an_evidence_schema_is_fine(tmp_path):
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "1.yaml").write_text(text.replace("id: ecs-hostile/90.1", "id: t/1"), encoding="utf-8")
     assert [p.policy.id for p in load_policy_set([tmp_path]).policies] == ["t/1"]
+
+
+def test_an_evidence_schema_of_another_draft_is_refused_before_anything_is_fetched(tmp_path):
+    text = BASE.replace("schema: {type: object, properties: {complaints: {type: array}}}",
+                        "schema: {$schema: 'http://json-schema.org/draft-07/schema#', type: object}")
+    code, message, where, _ = refusal(tmp_path, text)
+    assert (code, where) == ("ECS101", "$.evidence.schema['$schema']")
+    assert message.startswith("evidence schema declares $schema 'http://json-schema.org/draft-07/schema#'")
