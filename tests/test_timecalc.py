@@ -129,8 +129,7 @@ def test_window_agrees_with_parsed_comparison(text, inside):
 
 def test_no_day_counts_more_than_24_hours_however_intervals_are_stacked():
     whole_days = timecalc.weekly_intervals(timecalc.WEEKDAYS, "00:00", "24:00") * 5
-    overnight = \
-        timecalc.weekly_intervals(timecalc.WEEKDAYS, "12:00", "11:59")
+    overnight = timecalc.weekly_intervals(timecalc.WEEKDAYS, "12:00", "11:59")  # 23 h 59 min, past midnight
     shifted = timecalc.weekly_intervals(timecalc.WEEKDAYS, "09:00", "17:00", shift_minutes=13 * 60)
     covered = timecalc.minutes_per_day(whole_days + overnight + shifted)
     assert covered == {day: 24 * 60 for day in timecalc.WEEKDAYS}
