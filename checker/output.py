@@ -11,13 +11,30 @@ from pathlib import Path
 from checker.errors import CheckerError
 
 
+def check_destination(path: Path) -> Path:
+    """Fail before any work if `path` cannot be an output file; returns its directory.
+
+    An existing output must be a regular file: renaming a report over
+    /dev/null, /dev/stdout or a named pipe would replace the device or pipe
+    itself with a plain file.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        if not directory.is_dir():
+            raise CheckerError.at("ECS004", f"directory {directory} does not exist", str(path))
+        if path.is_dir():
+            raise CheckerError.at("ECS004", "output path is a directory", str(path))
+        if path.exists() and not path.is_file():
+            raise CheckerError.at("ECS004", "output path is not a regular file (a device or pipe); "
+                                  "leave out --output to write to standard output", str(path))
+    except OSError as err:
+        raise CheckerError.at("ECS004", f"cannot write here: {err.strerror}", str(path)) from None
+    return directory
+
+
 def write_atomic(path: Path, content: str | bytes) -> None:
     data = content.encode("utf-8") if isinstance(content, str) else content
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise CheckerError.at("ECS004", f"directory {directory} does not exist", str(path))
-    if path.is_dir():
-        raise CheckerError.at("ECS004", "output path is a directory", str(path))
+    directory = check_destination(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as err:

@@ -11,7 +11,7 @@ from typing import Any
 from checker.bundle import Bundle, Limits, load_bundle
 from checker.engine import evaluate
 from checker.findings import exit_code, summarize
-from checker.output import refuse_inputs, write_atomic, write_stdout
+from checker.output import check_destination, refuse_inputs, write_atomic, write_stdout
 from checker.policy import PolicySet, default_roots, load_policy_set
 from checker.reporters import renderer
 
@@ -29,6 +29,8 @@ def run(
     max_attachment_bytes: int = Limits().attachment_bytes,
     debug: bool = False,
 ) -> int:
+    if output is not None:
+        check_destination(output)
     limits = Limits(bundle_bytes=max_bundle_bytes, attachment_bytes=max_attachment_bytes)
     bundle = load_bundle(bundle_path, as_of, limits, display=str(bundle_path))
     policy_set = load_policy_set(default_roots() + list(policy_dirs), standards)
