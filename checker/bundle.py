@@ -7,15 +7,22 @@ impossible dates, end before start, events after the as-of date, ids used
 twice, counts larger than their totals, paths leaving the directory) and
 reports them together, each with file:line and JSON path.
 
-Attachments are checked but never stop the run: a missing file leaves the
-evidence insufficient, and a file whose SHA-256 differs from the declared
-one never counts as evidence (the finding that relies on it says so).
+Attachments are checked, each file read once: a missing file, or one over
+the size limit (not read at all), leaves the evidence insufficient, and a
+file whose SHA-256 differs from the declared one never counts as evidence
+(the finding that relies on it fails and says why). A path that leaves the
+bundle directory (absolute, `..`, or through a symbolic link), a file that
+is not a regular file (a directory, a named pipe) or cannot be read stops
+the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +32,7 @@ from typing import Any
 from checker import timecalc
 from checker.context import AttachmentCheck, EvalContext
 from checker.errors import CheckerError, Location, Problem
-from checker.loading import DEFAULT_LIMIT, Document, load_document, sha256_file
+from checker.loading import DEFAULT_LIMIT, MAX_DEPTH, Document, load_document, sha256_file
 from checker.paths import PathTuple, render
 from checker.resources import schema_path
 from checker.trace import Trace
@@ -102,7 +109,7 @@ def _validator() -> Any:
     import jsonschema_rs
 
     return jsonschema_rs.validator_for(
-        bundle_schema(), formats={"ecs-timestamp": _is_timestamp}, validate_formats=True
+        bundle_schema(), formats={"ecs-timestamp": _is_timestamp}, validate_formats=True, offline=True
     )
 
 
@@ -136,22 +143,130 @@ def _resolve(root: Mapping[str, Any], ref: str) -> Any:
     return node
 
 
-def _plain_message(error: Any) -> str:
+def _shown(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# Why a path is not a plain relative path inside the bundle directory, in the order asked.
+_PATH_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(/|\\|[A-Za-z]:)"), "is absolute"),
+    (re.compile(r"(^|/|\\)\.\.($|/|\\)"), "climbs out with '..'"),
+    (re.compile(r"\\"), "uses '\\' as a separator"),
+    (re.compile("\x00"), "contains a NUL character"),
+)
+MAX_COUNT = 2**53 - 1
+
+
+def _plain_problem(error: Any) -> tuple[str, str]:
+    """A problem code and a plain message for one schema error: what was found, what was expected."""
     kind = type(error.kind).__name__
+    parts = list(error.schema_path)
+    defined = parts[1] if len(parts) > 1 and parts[0] == "$defs" else None
+    value = error.instance
+    if defined == "relative_path" and kind == "Pattern" and isinstance(value, str):
+        reason = next((why for pattern, why in _PATH_REASONS if pattern.search(value)), "is not a plain relative path")
+        return "ECS304", (f"attachment path {_shown(value)} {reason}; expected a path relative to the bundle "
+                          "directory, inside it, with '/' separators")
+    if defined == "count" and kind in ("Type", "Minimum", "Maximum"):
+        return "ECS301", f"{_shown(value)} is not a count; expected a whole number from 0 to {MAX_COUNT}"
+    if defined == "percent" and kind in ("Type", "Minimum", "Maximum"):
+        return "ECS301", f"{_shown(value)} is not a percentage; expected a number from 0 to 100"
     if kind in ("Pattern", "Format"):
-        node = _schema_node(list(error.schema_path)[:-1])
-        description = node.get("description", "")
-        shown = json.dumps(error.instance, ensure_ascii=False)
-        return f"{shown} is not valid here: {description}" if description else error.message
-    return str(error.message)
+        description = _schema_node(parts[:-1]).get("description", "")
+        expected = description.split(". ")[0].rstrip(".")
+        expected = f"; expected {expected[0].lower()}{expected[1:]}" if expected else ""
+        if defined in ("date", "timestamp") and kind == "Format" and isinstance(value, str):
+            try:
+                (dt.date if defined == "date" else dt.datetime).fromisoformat(value)
+            except ValueError as err:
+                reason = "its UTC offset is 24 hours or more" if "offset" in str(err) else str(err)
+                if not reason.startswith("Invalid isoformat"):
+                    what = "date" if defined == "date" else "date and time"
+                    return "ECS301", f"{_shown(value)} is not a real {what} ({reason}){expected}"
+        if expected:
+            return "ECS301", f"{_shown(value)} is not valid here{expected}"
+    if kind == "AdditionalProperties":
+        names = ", ".join(repr(name) for name in error.kind.unexpected)
+        plural = "s" if len(error.kind.unexpected) > 1 else ""
+        return "ECS301", f"unknown field{plural} {names} here (check the spelling; `ecs-check schema bundle` lists the fields)"
+    if kind == "Required":
+        return "ECS301", f"required field {error.kind.property!r} is missing"
+    if kind == "Type":
+        wanted = [_TYPE_WORDS.get(name, name) for name in error.kind.types]
+        hint = "; in a bundle only true and false are booleans" if isinstance(value, str) and value.lower() in _YAML11_BOOLS else ""
+        return "ECS301", f"{_shown(value)} is {_kind_of(value)}; expected {' or '.join(wanted)}{hint}"
+    return "ECS301", str(error.message)
+
+
+_TYPE_WORDS = {"boolean": "true or false", "integer": "a whole number", "number": "a number", "string": "text",
+               "array": "a list", "object": "a mapping", "null": "null"}
+_YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "text", list: "a list", dict: "a mapping"}.get(type(value), "empty")
+
+
+SCHEMA_SLICE = 2000
+
+
+def _with(data: Mapping[str, Any], replacements: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
+    """A shallow copy of `data` with the values at some key paths replaced (the originals are untouched)."""
+    root = dict(data)
+    for path, value in replacements.items():
+        node = root
+        for step in path[:-1]:
+            node[step] = dict(node[step])
+            node = node[step]
+        node[path[-1]] = value
+    return root
+
+
+def _schema_errors(data: Mapping[str, Any]) -> Iterator[tuple[PathTuple, Any]]:
+    """(instance path, error) for the schema errors of `data`, a slice of each long record list at a time.
+
+    The validator reports every error of what it is given at once, at tens of
+    microseconds each, so a file of a million broken records would take
+    minutes; given slices, the caller can stop after the first few hundred.
+    """
+    validator = _validator()
+    if validator.is_valid(data):
+        return
+    long_lists = [(path, items) for pattern in schema_patterns()["id_list"] if "*" not in pattern
+                  for path, items in walk(data, pattern) if isinstance(items, list) and len(items) > SCHEMA_SLICE]
+    if not long_lists:
+        for error in validator.iter_errors(data):
+            yield tuple(error.instance_path), error
+        return
+    first = _with(data, {path: items[:SCHEMA_SLICE] for path, items in long_lists})
+    for error in validator.iter_errors(first):
+        yield tuple(error.instance_path), error
+    for path, items in long_lists:
+        for start in range(SCHEMA_SLICE, len(items), SCHEMA_SLICE):
+            part = _with(data, {other: (items[start:start + SCHEMA_SLICE] if other == path else [])
+                                for other, _ in long_lists})
+            for error in validator.iter_errors(part):
+                at = tuple(error.instance_path)
+                if len(at) > len(path) and at[:len(path)] == path:  # the rest was reported with the first slice
+                    yield path + (at[len(path)] + start,) + at[len(path) + 1:], error
 
 
 def schema_problems(doc: Document) -> list[Problem]:
-    problems = []
-    for error in _validator().iter_errors(doc.data):
-        path = tuple(error.instance_path)
+    """Schema problems, located; at most MAX_REPORTED, then a note that there are more."""
+    problems: list[Problem] = []
+    for path, error in _schema_errors(doc.data):
+        if len(problems) == MAX_REPORTED:
+            problems.append(Problem("ECS301", f"... and more problems (only the first {MAX_REPORTED} are listed)",
+                                    Location(doc.display)))
+            break
         line, col = doc.locate(path) or (None, None)
-        problems.append(Problem("ECS301", _plain_message(error), Location(doc.display, line, col, render(path))))
+        code, message = _plain_problem(error)
+        problems.append(Problem(code, message, Location(doc.display, line, col, render(path))))
     return problems
 
 
@@ -219,6 +334,7 @@ ORDERED: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("staff", "*"), "born_on", "pre_job_assessment.date"),
     (("documents", "*"), "issued_on", "valid_until"),
     (("quality_audits", "*"), "covers.start", "covers.end"),
+    (("quality_audits", "*"), "covers.end", "date"),
     (("satisfaction_evaluations", "*"), "covers.start", "covers.end"),
     (("complaints", "*"), "received_at", "solution_fed_back_at"),
     (("complaints", "*"), "received_at", "escalated_at"),
@@ -251,6 +367,12 @@ ORDERED: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("evaluations", "*"), "carried_out.start", "carried_out.end"),
 )
 
+# Plainer words for some pairs of ORDERED; {a} is the earlier value, {b} the later.
+ORDER_MESSAGES: dict[tuple[tuple[str, ...], str, str], str] = {
+    (("quality_audits", "*"), "covers.end", "date"):
+        "the audit is dated {b} but covers conversations up to {a}; an audit cannot cover days after its own date",
+}
+
 # (record pattern, field): an event that cannot lie after the as-of date.
 EVENTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("staff", "*"), "hired_on"),
@@ -262,6 +384,8 @@ EVENTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("emergency", "incidents", "*"), "detected_at"),
     (("emergency", "incidents", "*"), "response_started_at"),
     (("quality_audits", "*"), "date"),
+    (("quality_audits", "*"), "covers.end"),
+    (("satisfaction_evaluations", "*"), "covers.end"),
     (("attestations", "*"), "attested_on"),
     (("complaints", "*"), "received_at"),
     (("complaints", "*"), "solution_fed_back_at"),
@@ -387,8 +511,12 @@ class _Checker:
         self.doc = doc
         self.instants = instants
         self.problems: list[Problem] = []
+        self.more = 0  # problems past MAX_REPORTED: counted, not located
 
     def add(self, code: str, message: str, path: PathTuple) -> None:
+        if len(self.problems) >= MAX_REPORTED:
+            self.more += 1
+            return
         line, col = self.doc.locate(path) or (None, None)
         self.problems.append(Problem(code, message, Location(self.doc.display, line, col, render(path))))
 
@@ -428,7 +556,10 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
             check.add("ECS302", f"schedule names channel {schedule['channel']!r}, which is not under channels",
                       ("service_hours", "schedules", i, "channel"))
         for j, interval in enumerate(schedule["intervals"]):
-            if interval["start"] == interval["end"]:
+            if interval["start"] == "24:00":
+                check.add("ECS302", "an interval cannot start at 24:00; 24:00 only ends a day (start at 00:00)",
+                          ("service_hours", "schedules", i, "intervals", j, "start"))
+            elif interval["start"] == interval["end"]:
                 check.add("ECS302", "interval starts and ends at the same time; write 00:00-24:00 for a whole day",
                           ("service_hours", "schedules", i, "intervals", j))
 
@@ -457,7 +588,8 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
                     continue
                 after = a > b if _same_shape(a, b) else check.compare(check.when(a), check.when(b)) > 0
                 if after:
-                    check.add("ECS302", f"{later} ({b}) is before {earlier} ({a})", _field_path(path, later))
+                    template = ORDER_MESSAGES.get((pattern, earlier, later), "{later} ({b}) is before {earlier} ({a})")
+                    check.add("ECS302", template.format(earlier=earlier, later=later, a=a, b=b), _field_path(path, later))
             for steps, name in events:
                 value = _get(record, steps)
                 if value is None:
@@ -522,33 +654,83 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
     for kind in ("attachment", "document"):
         for pattern in patterns[kind]:
             for path, ref in walk(data, pattern):
-                target = (directory / ref["path"]).resolve()
+                try:
+                    target = (directory / ref["path"]).resolve()
+                except (RuntimeError, OSError):  # RuntimeError: a loop of symbolic links (Python < 3.13)
+                    check.add("ECS002", f"attachment {ref['path']} cannot be read: its symbolic links form a loop",
+                              path + ("path",))
+                    continue
                 if not target.is_relative_to(base):
                     check.add("ECS305", f"{ref['path']} resolves outside the bundle directory", path + ("path",))
+    if check.more:
+        check.problems.append(Problem("ECS302", f"... and {check.more} more problems (only the first {MAX_REPORTED} are listed)",
+                                      Location(doc.display)))
     return check.problems
 
 
-def check_attachments(data: Mapping[str, Any], directory: Path, limit: int) -> dict[str, AttachmentCheck]:
+def check_attachments(data: Mapping[str, Any], directory: Path, limit: int,
+                      doc: Document | None = None) -> dict[str, AttachmentCheck]:
+    """Digest every referenced file once (by file identity, so no spelling or link is read twice).
+
+    A missing file or one over `limit` bytes is recorded, not fatal; a file that
+    exists but cannot be read, or is not a regular file, stops the run.
+    """
     results: dict[str, AttachmentCheck] = {}
+    by_identity: dict[tuple[int, int], tuple[str | None, str, int]] = {}
     patterns = schema_patterns()
     for kind in ("attachment", "document"):
         for pattern in patterns[kind]:
-            for _, ref in walk(data, pattern):
+            for path, ref in walk(data, pattern):
                 rel = ref["path"]
                 if rel in results:
                     continue
                 target = directory / rel
-                if not target.is_file():
+                try:
+                    info = os.stat(target)
+                except (FileNotFoundError, NotADirectoryError):
                     results[rel] = AttachmentCheck(rel, ref["sha256"], None, "missing")
                     continue
-                try:
-                    actual, _ = sha256_file(target, limit)
-                except OverflowError:
-                    results[rel] = AttachmentCheck(rel, ref["sha256"], None, "too_large")
-                    continue
-                status = "ok" if actual == ref["sha256"] else "mismatch"
-                results[rel] = AttachmentCheck(rel, ref["sha256"], actual, status)
+                except OSError as err:
+                    raise _attachment_error(doc, path, f"attachment {rel} cannot be read: {err.strerror}") from None
+                if not stat.S_ISREG(info.st_mode):
+                    raise _attachment_error(doc, path, f"attachment {rel} is not a regular file")
+                identity = (info.st_dev, info.st_ino)
+                if identity not in by_identity:
+                    if info.st_size > limit:
+                        by_identity[identity] = (None, "too_large", info.st_size)
+                    else:
+                        try:
+                            actual, size = sha256_file(target, limit)
+                            by_identity[identity] = (actual, "", size)
+                        except OverflowError as grown:
+                            by_identity[identity] = (None, "too_large", int(grown.args[0]))
+                        except OSError as err:
+                            raise _attachment_error(doc, path, f"attachment {rel} cannot be read: {err.strerror}") from None
+                actual, status, size = by_identity[identity]
+                if not status:
+                    status = "ok" if actual == ref["sha256"] else "mismatch"
+                results[rel] = AttachmentCheck(rel, ref["sha256"], actual, status, size, limit)
     return {key: results[key] for key in sorted(results)}
+
+
+def _attachment_error(doc: Document | None, path: PathTuple, message: str) -> CheckerError:
+    where = path + ("path",)
+    line, col = (doc.locate(where) if doc else None) or (None, None)
+    return CheckerError.at("ECS002", message, doc.display if doc else None, line, col, render(where))
+
+
+def _too_deep(value: Any, limit: int, start: PathTuple) -> PathTuple | None:
+    """The path of the first container nested more than `limit` levels deep (root at level 1), iteratively."""
+    stack: list[tuple[Any, int, PathTuple]] = [(value, len(start) + 1, start)]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > limit:
+            return path
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1, path + (key,)))
+    return None
 
 
 # ------------------------------------------------------------------ entry point
@@ -556,23 +738,21 @@ def check_attachments(data: Mapping[str, Any], directory: Path, limit: int) -> d
 
 def locate_bundle_file(path: Path) -> tuple[Path, Path]:
     """The bundle's main file and the directory its attachments are relative to."""
-    if path.is_dir():
-        for name in BUNDLE_NAMES:
-            if (path / name).is_file():
-                return path / name, path
-        raise CheckerError.at("ECS002", f"no {' or '.join(BUNDLE_NAMES)} in this directory", str(path))
-    if not path.exists():
-        raise CheckerError.at("ECS002", "bundle not found", str(path))
+    try:
+        if path.is_dir():
+            for name in BUNDLE_NAMES:
+                candidate = path / name
+                if candidate.is_file():
+                    if not candidate.resolve().is_relative_to(path.resolve()):
+                        raise CheckerError.at("ECS305", f"{name} is a link to a file outside the bundle directory",
+                                              str(candidate))
+                    return candidate, path
+            raise CheckerError.at("ECS002", f"no {' or '.join(BUNDLE_NAMES)} in this directory", str(path))
+        if not path.exists():
+            raise CheckerError.at("ECS002", "bundle not found", str(path))
+    except OSError as err:
+        raise CheckerError.at("ECS002", f"cannot read the bundle path: {err.strerror}", str(path)) from None
     return path, path.parent
-
-
-def _cap(problems: list[Problem]) -> list[Problem]:
-    if len(problems) <= MAX_REPORTED:
-        return problems
-    shown = sorted(problems, key=Problem.sort_key)[:MAX_REPORTED]
-    last = shown[-1].location
-    shown.append(Problem("ECS301", f"... and {len(problems) - MAX_REPORTED} more problems", Location(last.file)))
-    return shown
 
 
 def load_bundle(path: Path, as_of: dt.date | None = None, limits: Limits = Limits(), display: str | None = None) -> Bundle:
@@ -586,11 +766,18 @@ def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
                      as_of: dt.date | None = None, limits: Limits = Limits()) -> Bundle:
     """Validate already-parsed bundle data; `doc` locates its values (the data may be a merge built on doc's)."""
     if not isinstance(data, dict):
-        raise CheckerError.at("ECS212", "a bundle is a mapping (YAML) or object (JSON) at the top level", doc.display, 1, 1)
+        found = {list: "a list", str: "a string", type(None): "an empty document"}.get(type(data), "a single value")
+        raise CheckerError.at("ECS212", f"the file holds {found}; a bundle is a mapping (YAML) or object (JSON) "
+                              "with schema_version, organization and period", doc.display, 1, 1)
+    for key in sorted(k for k in data if isinstance(k, str) and k.startswith("x-")):
+        deep = _too_deep(data[key], MAX_DEPTH, (key,))
+        if deep is not None:
+            line, col = doc.locate(deep) or (None, None)
+            raise CheckerError.at("ECS209", f"nesting deeper than {MAX_DEPTH} levels", doc.display, line, col, render(deep))
     view = Document(doc.path, doc.display, data, doc.sha256, doc.size, doc.source_map, doc.format)
     problems = schema_problems(view)
     if problems:
-        raise CheckerError(_cap(problems))
+        raise CheckerError(problems)
     tz_name = data["organization"].get("time_zone", DEFAULT_TIME_ZONE)
     try:
         tz = timecalc.zone(tz_name)
@@ -602,7 +789,7 @@ def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
     effective_as_of = as_of or instants.date(data.get("as_of") or data["period"]["end"])
     problems = value_problems(view, data, instants, effective_as_of, directory)
     if problems:
-        raise CheckerError(_cap(problems))
+        raise CheckerError(problems)
     return Bundle(
         document=view,
         directory=directory,
@@ -614,6 +801,6 @@ def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
         period_end=instants.date(data["period"]["end"]),
         as_of=effective_as_of,
         role=data["organization"]["role"],
-        attachments=check_attachments(data, directory, limits.attachment_bytes),
+        attachments=check_attachments(data, directory, limits.attachment_bytes, view),
         instants=instants,
     )

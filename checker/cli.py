@@ -29,9 +29,12 @@ class IsoDate(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
+        if not dt.date(1900, 1, 1) <= day <= dt.date(2199, 12, 31):
+            self.fail(f"{value!r} is outside the years 1900-2199 that bundles may use", param, ctx)
+        return day
 
 
 DATE = IsoDate()
@@ -140,12 +143,14 @@ def _format_names() -> list[str]:
               help="An earlier JSON report: mark each finding new, changed or existing (by policy id and item; a finding "
                    "whose status or evidence differs is changed, never existing) and exit 1 only for failing findings "
                    "that are not existing.")
+@click.option("--max-attachment-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True,
+              help="Do not read attachments larger than this; evidence resting on one is insufficient.")
 @click.pass_context
 def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str,
           output_specs: tuple[tuple[str | None, Path], ...], policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool,
           as_of: dt.date | None, lang: str, sarif_all: bool, color: bool | None, max_bundle_bytes: int,
           min_grade: str | None, profile: Path | None, waivers: Path | None, max_waivers: int | None,
-          baseline: Path | None) -> int:
+          baseline: Path | None, max_attachment_bytes: int) -> int:
     """Evaluate an evidence BUNDLE (file or directory) and report a finding per clause.
 
     \b
@@ -167,6 +172,7 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
         options={"lang": lang, "color": color, "sarif_all": sarif_all},
         max_bundle_bytes=max_bundle_bytes, debug=ctx.obj["debug"], min_grade=min_grade,
         profile=profile, waivers=waivers, max_waivers=max_waivers, baseline=baseline,
+        max_attachment_bytes=max_attachment_bytes,
     )
 
 

@@ -43,6 +43,7 @@ CODES: dict[str, str] = {
     "ECS210": "mapping key is not a string",
     "ECS211": "number is not finite or too large",
     "ECS212": "wrong top-level type",
+    "ECS213": "text escape is an unpaired UTF-16 surrogate, not a character",
     "ECS301": "bundle does not match schemas/bundle.schema.json",
     "ECS302": "bundle value is impossible or inconsistent",
     "ECS303": "unknown time zone",

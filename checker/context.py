@@ -20,6 +20,8 @@ class AttachmentCheck:
     declared_sha256: str
     actual_sha256: str | None
     status: str  # "ok", "missing", "mismatch", "too_large"
+    size: int | None = None  # bytes, when the file exists
+    limit: int | None = None  # the size limit it was checked against
 
     @property
     def ok(self) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.bundle import Bundle
 from checker.context import EvalContext
+from checker.errors import printable
 from checker.findings import EvidenceRef, Finding, Status, Text, sort_findings
 from checker.operators import Outcome
 from checker.paths import render
@@ -92,6 +93,7 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
         if trace is not None:
             trace.begin_check(check.item.item if check.item else None)
         ctx.instants.naive_reads = 0
+        ctx.instants.naive_read.clear()
         declared = tailoring.declared(check.item.item if check.item else None) if tailoring else None
         if not role_ok:
             outcome = _not_applicable_for_role(policy.applies_to, bundle.role)
@@ -107,10 +109,11 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
         else:
             outcome = _run(check, ctx, debug)
         notes = list(outcome.notes)
-        if ctx.instants.naive_reads:
+        if ctx.instants.naive_read:
+            naive = len(ctx.instants.naive_read)
             notes.append(Text(
-                f"{ctx.instants.naive_reads} 个时间未带时区偏移，按 {bundle.tz_name} 解读",
-                f"{ctx.instants.naive_reads} timestamps without a UTC offset were read in {bundle.tz_name}",
+                f"{naive} 个时间未带时区偏移，按 {bundle.tz_name} 解读",
+                f"{naive} timestamp{'s' if naive > 1 else ''} without a UTC offset {'were' if naive > 1 else 'was'} read in {bundle.tz_name}",
             ))
         item = check.item
         verification = (item.verification if item and item.verification else None) or policy.verification
@@ -119,18 +122,18 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
             standard=policy.standard,
             clause=policy.clause,
             item=item.item if item else None,
-            title=item.title if item else policy.title,
+            title=_one_line(item.title if item else policy.title),
             status=outcome.status,
             obligation=policy.obligation,
             applies_to=policy.applies_to,
             verification=verification,
-            message=outcome.message,
+            message=_one_line(outcome.message),
             evidence=_evidence(bundle, outcome),
             parameters=compiled.params,
             interpretations=policy.interpretations,
             related=policy.related,
             facts=_plain(outcome.facts),
-            notes=tuple(notes),
+            notes=tuple(_one_line(note) for note in notes),
             policy_file=policy.source,
             overrides=tailoring.changes if tailoring else (),
         ))
@@ -163,8 +166,13 @@ def _evidence(bundle: Bundle, outcome: Outcome) -> tuple[EvidenceRef, ...]:
             continue
         seen.add(key)
         line, col = bundle.locate(path)
-        refs.append(EvidenceRef(render(path), bundle.file_name, line, col, note))
+        refs.append(EvidenceRef(render(path), bundle.file_name, line, col, printable(note) if note else note))
     return tuple(refs)
+
+
+def _one_line(text: Text) -> Text:
+    """A message as one plain line: bundle text it quotes cannot add lines or terminal codes to a report."""
+    return Text(printable(text.zh), printable(text.en))
 
 
 def _plain(facts: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,20 @@ bad command line); the CLI turns it into exit code 2 and writes nothing.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
+
+# Characters that could rewrite a terminal line or reorder text when a message
+# echoes hostile input: C0/C1 controls (tab and newline included) and the
+# Unicode bidirectional and line/paragraph separator controls, and lone
+# surrogates (undecodable bytes in a file name).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as escapes, so one problem stays one plain line."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xff else f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -36,13 +49,15 @@ class Problem:
     message: str
     location: Location = field(default_factory=Location)
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
+    def sort_key(self) -> tuple[str, float, float, str, str]:
+        """File, then position; within a file, a problem without a line (a summary) comes after the located ones."""
         loc = self.location
-        return (loc.file or "", loc.line or 0, loc.column or 0, self.code, self.message)
+        line = loc.line if loc.line is not None else math.inf
+        return (loc.file or "", line, loc.column or 0, self.code, self.message)
 
     def render(self) -> str:
         where = f" (at {self.location.json_path})" if self.location.json_path else ""
-        return f"{self.location}: {self.code} {self.message}{where}"
+        return printable(f"{self.location}: {self.code} {self.message}{where}")
 
 
 class CheckerError(Exception):

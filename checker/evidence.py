@@ -44,7 +44,8 @@ def evidence_problems(policies: Iterable[CompiledPolicy], bundle: Bundle, sectio
     for key in sorted(groups):
         schema = schemas[key]
         wanted = {name: bundle.data[name] for name in schema["properties"] if name in bundle.data}
-        validator = jsonschema_rs.validator_for(schema, formats={"ecs-timestamp": _is_timestamp}, validate_formats=True)
+        validator = jsonschema_rs.validator_for(schema, formats={"ecs-timestamp": _is_timestamp}, validate_formats=True,
+                                                offline=True)  # never fetch a remote $ref
         for error in validator.iter_errors(wanted):
             path = tuple(error.instance_path)
             line, col = bundle.locate(path)

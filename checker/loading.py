@@ -166,21 +166,15 @@ class _Resolver(BaseResolver):
     """YAML 1.2 core schema: only null, bool, int and float are implicit."""
 
 
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."),
-)
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 
 def _pos(node: Node) -> Position:
@@ -203,26 +197,36 @@ class _Constructor(BaseConstructor):
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         if node.tag not in _ALLOWED_TAGS:
-            raise self._fail("ECS207", f"tag {node.tag!r} is not accepted; plain data only", node)
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+            raise self._fail("ECS207", f"tag {tag} is not accepted; a bundle or policy holds plain data only", node)
         return super().construct_object(node, deep)
 
+    def _scalar(self, node: Node, pattern: re.Pattern[str], kind: str) -> str:
+        """The text of a scalar that an explicit tag (`!!int x`) may have mislabelled."""
+        if not isinstance(node, ScalarNode) or not pattern.match(node.value):
+            shown = node.value[:40] if isinstance(node, ScalarNode) else "a collection"
+            raise self._fail("ECS207", f"{shown!r} is not a valid {kind}; remove the !! tag or fix the value", node)
+        return str(node.value)
+
     def construct_null(self, node: Node) -> None:
+        self._scalar(node, _NULL, "null")
         return None
 
     def construct_bool(self, node: ScalarNode) -> bool:
-        return node.value.lower() == "true"
+        return self._scalar(node, _BOOL, "boolean (true or false)").lower() == "true"
 
     def construct_int(self, node: ScalarNode) -> int:
+        text = self._scalar(node, _INT, "integer")
         try:
-            return int(node.value)
-        except ValueError:
-            raise self._fail("ECS211", f"integer {node.value[:40]!r} is not usable", node) from None
+            return int(text)
+        except ValueError:  # more digits than Python converts
+            raise self._fail("ECS211", f"integer of {len(text)} digits is too large to use", node) from None
 
     def construct_float(self, node: ScalarNode) -> float:
-        text = node.value.lower()
+        text = self._scalar(node, _FLOAT, "number").lower()
         value = float(text.replace(".inf", "inf").replace(".nan", "nan"))
         if not math.isfinite(value):
-            raise self._fail("ECS211", f"number {node.value!r} is not finite", node)
+            raise self._fail("ECS211", f"number {node.value[:40]!r} is not finite; use a finite number", node)
         return value
 
     def construct_str(self, node: ScalarNode) -> str:
@@ -326,6 +330,16 @@ class YamlSourceMap:
         return best
 
 
+def _char_at(text: str, line: int, column: int) -> str:
+    """The character at a 0-based line and column (error path only)."""
+    start = 0
+    for _ in range(line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    return text[start + column: start + column + 1]
+
+
 def parse_yaml(text: str, display: str) -> tuple[Any, YamlSourceMap]:
     loader = _Loader(text, display)
     try:
@@ -336,6 +350,8 @@ def parse_yaml(text: str, display: str) -> tuple[Any, YamlSourceMap]:
             line = mark.line + 1 if mark else None
             col = mark.column + 1 if mark else None
             problem = err.problem or err.context or "invalid YAML"
+            if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+                problem = "a tab character where YAML expects spaces; indent with spaces, not tabs"
             if "expected a single document" in str(err.context or ""):
                 raise CheckerError.at("ECS208", "only one YAML document per file is accepted",
                                       display, line, col) from None
@@ -523,6 +539,28 @@ class _Found(Exception):
         self.index = index
 
 
+_LONG_NUMBER = re.compile(r"-?\d{1000,}")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+_SURROGATE_HINT = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Offset of a `\\uD800`-`\\uDFFF` escape that is not half of a pair (valid JSON text only)."""
+    pending: tuple[int, int] | None = None  # a high half: where it starts and ends
+    for match in _ESCAPE.finditer(text):
+        code = int(match.group(1), 16) if match.group(1) else -1
+        if pending is not None:
+            if 0xDC00 <= code <= 0xDFFF and match.start() == pending[1]:
+                pending = None
+                continue
+            return pending[0]
+        if 0xD800 <= code <= 0xDBFF:
+            pending = (match.start(), match.end())
+        elif 0xDC00 <= code <= 0xDFFF:
+            return match.start()
+    return pending[0] if pending else None
+
+
 def parse_json(text: str, display: str) -> tuple[Any, JsonSourceMap]:
     source_map = JsonSourceMap(text)
     try:
@@ -537,9 +575,20 @@ def parse_json(text: str, display: str) -> tuple[Any, JsonSourceMap]:
         line, col = position if position else (None, None)
         raise CheckerError.at(err.code, err.message, display, line, col) from None
     except RecursionError:
-        raise CheckerError.at("ECS209", "nesting too deep", display) from None
-    except ValueError as err:  # e.g. integers over Python's digit limit
-        raise CheckerError.at("ECS211", f"number not usable: {err}", display) from None
+        raise CheckerError.at("ECS209", f"nesting deeper than {MAX_DEPTH} levels", display) from None
+    except ValueError:  # an integer over Python's digit limit for conversion
+        long_number = _LONG_NUMBER.search(text)
+        line, col = source_map._position(long_number.start()) if long_number else (None, None)
+        digits = len(long_number.group()) if long_number else "thousands of"
+        raise CheckerError.at("ECS211", f"a number of {digits} digits is too large to use", display, line, col) from None
+    if _SURROGATE_HINT.search(text):
+        at = _lone_surrogate(text)
+        if at is not None:
+            line, col = source_map._position(at)
+            raise CheckerError.at(
+                "ECS213", f"{text[at:at + 6]} is half of a UTF-16 surrogate pair; it is not a character",
+                display, line, col,
+            )
     return data, source_map
 
 

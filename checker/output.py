@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from checker.errors import CheckerError
 
 
 def check_destination(path: Path) -> Path:
-    """Fail before any work if `path` cannot be an output file; returns its directory."""
+    """Fail before any work if `path` cannot be an output file; returns its directory.
+
+    An existing output must be a regular file: renaming a report over
+    /dev/null, /dev/stdout or a named pipe would replace the device or pipe
+    itself with a plain file.
+    """
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise CheckerError.at("ECS004", f"directory {directory} does not exist", str(path))
-    if path.is_dir():
-        raise CheckerError.at("ECS004", "output path is a directory", str(path))
+    try:
+        if not directory.is_dir():
+            raise CheckerError.at("ECS004", f"directory {directory} does not exist", str(path))
+        if path.is_dir():
+            raise CheckerError.at("ECS004", "output path is a directory", str(path))
+        if path.exists() and not path.is_file():
+            raise CheckerError.at("ECS004", "output path is not a regular file (a device or pipe); "
+                                  "leave out --output to write to standard output", str(path))
+    except OSError as err:
+        raise CheckerError.at("ECS004", f"cannot write here: {err.strerror}", str(path)) from None
     return directory
 
 
@@ -73,3 +85,29 @@ def write_all_atomic(files: Sequence[tuple[Path, str | bytes]]) -> None:
     finally:
         for tmp, _ in staged:
             _unlink(tmp)
+
+
+def refuse_inputs(path: Path, inputs: Iterable[tuple[Path, str]]) -> None:
+    """Refuse an output path that is (or links to) one of the run's input files; `inputs` are (file, what it is)."""
+    try:
+        target = os.stat(path)
+    except OSError:
+        return  # nothing there yet (or unreadable): it cannot be an input that was read
+    for file, what in inputs:
+        try:
+            info = os.stat(file)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == (target.st_dev, target.st_ino):
+            raise CheckerError.at("ECS004", f"output file is {what} this run reads; write the report elsewhere", str(path))
+
+
+def write_stdout(text: str) -> None:
+    """UTF-8 bytes on standard output whatever the locale says, so the same inputs give the same bytes."""
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:  # replaced by a text-only stream (e.g. under a test runner)
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    stream.write(text.encode("utf-8"))
+    stream.flush()

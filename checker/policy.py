@@ -239,12 +239,60 @@ def _operator_code(keys: frozenset[str]) -> tuple[str, str] | None:
     return ("ECS104", "operator") if keys and keys <= set(OPERATORS) else None
 
 
+POLICY_KEYS = ("id", "standard", "clause", "evidence", "check")
+
+
 def _schema_problems(doc: Document) -> list[Problem]:
+    if not any(key in doc.data for key in POLICY_KEYS):
+        looks = " (it looks like an evidence bundle)" if "organization" in doc.data or "schema_version" in doc.data else ""
+        return [Problem("ECS101", f"this file is not a policy{looks}: it has none of the keys {', '.join(POLICY_KEYS)}",
+                        Location(doc.display, 1, 1, "$"))]
     problems = _POLICY_SCHEMA.problems(doc, doc.data, "ECS101", variant_code=_operator_code)
-    if not problems and isinstance(doc.data.get("evidence", {}).get("schema"), dict):
-        problems = meta_problems(doc, doc.data["evidence"]["schema"], "ECS101", ("evidence", "schema"),
+    evidence_schema = doc.data.get("evidence", {}).get("schema")
+    if not problems and isinstance(evidence_schema, dict):
+        problems = meta_problems(doc, evidence_schema, "ECS101", ("evidence", "schema"),
                                  "evidence schema is not valid JSON Schema: ")
+        for path, ref in _external_refs(evidence_schema, ("evidence", "schema")):
+            line, col = doc.locate(path) or (None, None)
+            message = (f"evidence schema declares $schema {ref!r}; evidence schemas are JSON Schema 2020-12 (leave $schema out)"
+                       if path[-1] == "$schema" else
+                       f"evidence schema refers to {ref!r}; only references inside the policy (starting with '#') are "
+                       "allowed, and nothing is ever fetched")
+            problems.append(Problem("ECS101", message, Location(doc.display, line, col, render(path))))
+        if not problems:
+            import jsonschema_rs
+
+            try:
+                jsonschema_rs.validator_for(evidence_schema, offline=True)
+            except Exception as err:  # the Rust validator refuses what the meta-schema allows (e.g. a bad regex)
+                line, col = doc.locate(("evidence", "schema")) or (None, None)
+                reason = str(err).strip().splitlines()[0]
+                problems.append(Problem("ECS101", f"evidence schema cannot be used: {reason}",
+                                        Location(doc.display, line, col, "$.evidence.schema")))
     return problems
+
+
+_REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
+_META = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _external_refs(schema: Any, at: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    """References (and a `$schema` other than 2020-12) that point outside the schema itself, with where they are."""
+    found = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(schema, at)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _REF_KEYS and isinstance(value, str) and not value.startswith("#"):
+                    found.append((path + (key,), value))
+                elif key == "$schema" and isinstance(value, str) and value.rstrip("#") != _META:
+                    found.append((path + (key,), value))
+                else:
+                    stack.append((value, path + (key,)))
+        elif isinstance(node, list):
+            stack.extend((value, path + (index,)) for index, value in enumerate(node))
+    return sorted(found, key=lambda pair: render(pair[0]))
 
 
 # ------------------------------------------------------------------ loading

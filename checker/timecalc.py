@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -25,12 +26,27 @@ class CalendarRangeError(Exception):
         self.day = day
 
 
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    from importlib import resources
+
+    return frozenset(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
+
+
+@cache  # one object per name (bounded by the list of names), so `is` tells zones apart
 def zone(name: str) -> dt.tzinfo:
-    """An IANA zone; raises KeyError for an unknown name."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise KeyError(name) from None
+    """An IANA zone, read from the `tzdata` package; raises KeyError for a name it does not list.
+
+    Never the machine's zone files: `localtime` or a system database of
+    another release would make the same bundle read differently on
+    another machine.
+    """
+    if name not in _zone_names():
+        raise KeyError(name)
+    from importlib import resources
+
+    with resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).open("rb") as handle:
+        return ZoneInfo.from_file(handle, key=name)
 
 
 class Instants:
@@ -45,6 +61,7 @@ class Instants:
         self._dates: dict[str, dt.date] = {}
         self.naive: set[str] = set()
         self.naive_reads = 0
+        self.naive_read: set[str] = set()  # the distinct offset-less texts read since the caller last cleared it
 
     def date(self, text: str) -> dt.date:
         value = self._dates.get(text)
@@ -66,6 +83,7 @@ class Instants:
             self._cache[text] = value
         if value.tzinfo is self.tz:  # only offset-less texts get the zone object itself
             self.naive_reads += 1
+            self.naive_read.add(text)
         return value
 
     def local_date(self, value: dt.datetime) -> dt.date:

@@ -144,3 +144,72 @@ def test_real_entry_point_exit_codes(tmp_path):
     result = subprocess.run([sys.executable, "-m", "checker", "check", str(path)], capture_output=True, text=True)
     assert result.returncode == 2
     assert "ECS203 YAML syntax error" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path, capsys):
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE, encoding="utf-8")
+    code, out, err = run(capsys, "check", str(path), "--output", str(path))
+    assert (code, out) == (2, "")
+    assert "ECS004 output file is the bundle file this run reads" in err
+    assert path.read_text(encoding="utf-8") == BUNDLE
+    link = tmp_path / "link.json"
+    link.symlink_to(path)
+    assert run(capsys, "check", str(path), "--output", str(link))[0] == 2
+    assert path.read_text(encoding="utf-8") == BUNDLE
+
+
+def test_max_attachment_bytes_reaches_the_findings(tmp_path, capsys, policy_root):
+    (tmp_path / "p.txt").write_bytes(b"0123456789")
+    digest = __import__("hashlib").sha256(b"0123456789").hexdigest()
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE + f"documents:\n  - {{id: D-1, kind: privacy_policy, title: t, issued_on: 2025-01-01, path: p.txt, sha256: {digest}}}\n",
+                    encoding="utf-8")
+    _, out, _ = run(capsys, "check", str(path), "--format", "json", "--max-attachment-bytes", "9")
+    assert json.loads(out)["bundle"]["attachments"] == [{"path": "p.txt", "sha256": digest, "actual_sha256": None, "status": "too_large"}]
+    _, out, _ = run(capsys, "check", str(path), "--format", "json", "--max-attachment-bytes", "10")
+    assert json.loads(out)["bundle"]["attachments"][0]["status"] == "ok"
+
+
+@pytest.mark.parametrize("day", ["1899-12-31", "2200-01-01", "9999-12-31"])
+def test_as_of_outside_the_supported_years_is_a_usage_error(tmp_path, capsys, day):
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE, encoding="utf-8")
+    code, out, err = run(capsys, "check", str(path), "--as-of", day)
+    assert (code, out) == (2, "") and "outside the years 1900-2199" in err
+
+
+def test_report_bytes_are_utf8_whatever_the_locale(tmp_path, policy_root):
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE, encoding="utf-8")
+    env = {**__import__("os").environ, "PYTHONIOENCODING": "ascii", "LC_ALL": "C", "LANG": "C"}
+    args = [sys.executable, "-m", "checker", "check", str(path), "--policies", str(policy_root), "--standard", "demo"]
+    result = subprocess.run(args + ["--format", "json"], capture_output=True, env=env)
+    assert result.returncode in (0, 1), result.stderr
+    assert "杭州示例电子商务有限公司" in result.stdout.decode("utf-8")
+    result = subprocess.run(args + ["--format", "text"], capture_output=True, env=env)
+    assert result.returncode in (0, 1) and b"Traceback" not in result.stderr
+
+
+def test_a_path_too_long_for_the_file_system_is_a_located_error(tmp_path, capsys):
+    code, _, err = run(capsys, "check", str(tmp_path / ("x" * 5000)))
+    assert code == 2 and "ECS002" in err and "Traceback" not in err
+
+
+def test_an_output_that_is_a_device_or_pipe_is_never_replaced(tmp_path, capsys):
+    """Renaming a report over /dev/null (as root) or a named pipe would replace the device or pipe with a file."""
+    import stat
+
+    from checker.errors import CheckerError
+    from checker.output import check_destination
+
+    if stat.S_ISCHR(Path("/dev/null").stat().st_mode):  # (another program may already have replaced it with a file)
+        with pytest.raises(CheckerError, match="not a regular file"):
+            check_destination(Path("/dev/null"))  # only checked, never written: a regression must not harm the machine
+    path = tmp_path / "b.yaml"
+    path.write_text(BUNDLE, encoding="utf-8")
+    pipe = tmp_path / "pipe"
+    __import__("os").mkfifo(pipe)
+    code, out, err = run(capsys, "check", str(path), "--output", str(pipe))
+    assert (code, out) == (2, "") and "ECS004 output path is not a regular file" in err
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)

@@ -156,3 +156,48 @@ def test_load_document_digests_the_raw_bytes(tmp_path):
     doc = load_document(path)
     assert doc.sha256 == "f9d86028c6e0d64e225186f96acb69338b2c59764df79162107f5c4bb34d1310"
     assert (doc.format, doc.data, doc.size) == ("json", {"a": 1}, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!bool maybe\n", "'maybe' is not a valid boolean (true or false); remove the !! tag or fix the value"),
+        ("a: !!int 3.5\n", "'3.5' is not a valid integer; remove the !! tag or fix the value"),
+        ("a: !!float abc\n", "'abc' is not a valid number; remove the !! tag or fix the value"),
+        ("a: !!null x\n", "'x' is not a valid null; remove the !! tag or fix the value"),
+        ("a: !!python/name:os.system\n", "tag !!python/name:os.system is not accepted; a bundle or policy holds plain data only"),
+        ("a: !evidence 1\n", "tag !evidence is not accepted; a bundle or policy holds plain data only"),
+    ],
+)
+def test_a_tag_never_relabels_a_value(text, message):
+    problem = error_of(parse_yaml, text, "x.yaml")
+    assert (problem.code, problem.message, problem.location.line) == ("ECS207", message, 1)
+
+
+def test_core_tags_that_fit_their_value_are_plain_data():
+    data, _ = parse_yaml("a: !!int '3'\nb: !!str 3\nc: !!bool 'true'\nd: !!float 1.5\n", "x.yaml")
+    assert data == {"a": 3, "b": "3", "c": True, "d": 1.5}
+
+
+def test_a_tab_in_the_indentation_is_named():
+    problem = error_of(parse_yaml, "a:\n\tb: 1\n", "x.yaml")
+    assert problem.message == "YAML syntax error: a tab character where YAML expects spaces; indent with spaces, not tabs"
+
+
+@pytest.mark.parametrize(
+    ("text", "col"),
+    [('{"a": "\\ud800"}', 8), ('{"a": "x\\udc00"}', 9), ('{"a": "\\ud83dx"}', 8), ('{"a": "\\ud83d\\u0041"}', 8)],
+)
+def test_json_unpaired_surrogates_are_refused(text, col):
+    problem = error_of(parse_json, text, "x.json")
+    assert (problem.code, problem.location.column) == ("ECS213", col)
+    assert "is half of a UTF-16 surrogate pair" in problem.message
+
+
+def test_json_surrogate_pairs_and_escaped_backslashes_are_text():
+    assert parse_json('{"a": "\\ud83d\\ude00", "b": "\\\\ud800"}', "x.json")[0] == {"a": "😀", "b": "\\ud800"}
+
+
+def test_json_number_of_thousands_of_digits_is_located():
+    problem = error_of(parse_json, '{\n "a": ' + "9" * 5000 + "}", "x.json")
+    assert (problem.code, problem.message, problem.location.line) == ("ECS211", "a number of 5000 digits is too large to use", 2)

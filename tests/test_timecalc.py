@@ -125,3 +125,18 @@ def test_window_agrees_with_parsed_comparison(text, inside):
     start = dt.datetime(2025, 1, 1, tzinfo=SHANGHAI)
     end = dt.datetime(2026, 1, 1, tzinfo=SHANGHAI)
     assert timecalc.Window(start, end, instants).contains(text) is inside
+
+
+def test_no_day_counts_more_than_24_hours_however_intervals_are_stacked():
+    whole_days = timecalc.weekly_intervals(timecalc.WEEKDAYS, "00:00", "24:00") * 5
+    overnight = timecalc.weekly_intervals(timecalc.WEEKDAYS, "12:00", "11:59")  # 23 h 59 min, past midnight
+    shifted = timecalc.weekly_intervals(timecalc.WEEKDAYS, "09:00", "17:00", shift_minutes=13 * 60)
+    covered = timecalc.minutes_per_day(whole_days + overnight + shifted)
+    assert covered == {day: 24 * 60 for day in timecalc.WEEKDAYS}
+
+
+def test_zones_come_from_the_tzdata_package_by_listed_name_only():
+    assert timecalc.zone("Asia/Shanghai") is timecalc.zone("Asia/Shanghai")
+    for name in ("localtime", "posixrules", "../etc/passwd", "Asia/../Asia/Shanghai", "", "/usr/share/zoneinfo/UTC"):
+        with pytest.raises(KeyError):
+            timecalc.zone(name)

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from checker import scoring
 from checker.baseline import gate, mark, read_report
-from checker.bundle import Limits, load_bundle
+from checker.bundle import Bundle, Limits, load_bundle
 from checker.engine import Result, evaluate
 from checker.errors import CheckerError
 from checker.findings import exit_code, summarize
-from checker.output import check_destination, write_all_atomic
-from checker.policy import load_policy_set
+from checker.output import check_destination, refuse_inputs, write_all_atomic, write_stdout
+from checker.policy import PolicySet, load_policy_set
 from checker.profiles import load_profile
 from checker.reporters import renderer
 from checker.waivers import check_max_active, load_waivers, unwaived
@@ -92,6 +92,7 @@ def run(
     options: dict[str, Any] | None = None,
     max_bundle_bytes: int = Limits().bundle_bytes,
     baseline: Path | None = None,
+    max_attachment_bytes: int = Limits().attachment_bytes,
     debug: bool = False,
     min_grade: str | None = None,
     profile: Path | None = None,
@@ -118,11 +119,15 @@ def run(
     earlier = read_report(baseline) if baseline is not None else None
 
     result = evaluate_bundle(bundle_path, standards=standards, policy_dirs=policy_dirs, config_file=config_file,
-                             shipped_policies=shipped_policies, as_of=as_of, limits=Limits(bundle_bytes=max_bundle_bytes),
+                             shipped_policies=shipped_policies, as_of=as_of,
+                             limits=Limits(bundle_bytes=max_bundle_bytes, attachment_bytes=max_attachment_bytes),
                              debug=debug, profile=profile, waivers=waivers, max_waivers=max_waivers,
                              need_grade=min_grade is not None)
     if earlier is not None:
         result = replace(result, baseline=mark(earlier, result.findings))
+
+    for _, path in files:
+        refuse_inputs(path, _inputs(result.bundle, result.policy_set))
 
     file_options = {**options, "color": False}
     rendered = [(path, renderer(name)(result, file_options)) for name, path in files]
@@ -130,7 +135,7 @@ def run(
 
     write_all_atomic(rendered)
     if stdout_text is not None:
-        sys.stdout.write(stdout_text)
+        write_stdout(stdout_text)
     counts = ", ".join(f"{name} {n}" for name, n in summarize(result.findings).items() if n)
     for name, path in files:
         sys.stderr.write(f"ecs-check: wrote {path} ({name}; {len(result.findings)} findings: {counts})\n")
@@ -148,3 +153,12 @@ def scoring_display(path: Path, roots: Sequence[Path]) -> str:
         except ValueError:
             continue
     return str(path)
+
+
+def _inputs(bundle: Bundle, policy_set: PolicySet) -> Iterator[tuple[Path, str]]:
+    """Every file the run reads, so a report can never overwrite one."""
+    yield bundle.document.path, "the bundle file"
+    for rel in bundle.attachments:
+        yield bundle.directory / rel, f"the attachment {rel}"
+    for compiled in policy_set.policies:
+        yield compiled.policy.document.path, f"the policy {compiled.policy.id}"

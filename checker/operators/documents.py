@@ -27,7 +27,14 @@ def attachment_problem(ctx: EvalContext, attachment: Mapping[str, Any] | None) -
             f"file {attachment['path']} does not match its declared SHA-256 (changed since it was pinned); it does not count as evidence",
         )
     if check.status == "too_large":
-        return Status.INSUFFICIENT_EVIDENCE, Text(f"附件 {attachment['path']} 超过大小限制", f"file {attachment['path']} is over the size limit")
+        size = f"{check.size} bytes, " if check.size is not None else ""
+        limit_en = f" of {check.limit} bytes" if check.limit is not None else ""
+        limit_zh = f"（{check.limit} 字节）" if check.limit is not None else ""
+        return Status.INSUFFICIENT_EVIDENCE, Text(
+            f"附件 {attachment['path']} 超过大小限制{limit_zh}，未读取，无法核验",
+            f"file {attachment['path']} is {size}over the attachment size limit{limit_en} (--max-attachment-bytes); "
+            "it was not read, so it cannot be verified",
+        )
     return None
 
 

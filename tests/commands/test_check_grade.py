@@ -104,8 +104,9 @@ def test_db33_only_has_no_grade():
         ("nanjing-household-goods-below-aaa", "AAA", 1),
     ],
 )
-def test_min_grade_sets_the_exit_code(name, min_grade, code):
-    assert main(["check", str(SAMPLES / name), "--standard", "NJ-ECCS", "--min-grade", min_grade, "--format", "json", "-o", "/dev/null"]) == code
+def test_min_grade_sets_the_exit_code(name, min_grade, code, tmp_path):
+    report = tmp_path / "report.json"
+    assert main(["check", str(SAMPLES / name), "--standard", "NJ-ECCS", "--min-grade", min_grade, "--format", "json", "-o", str(report)]) == code
 
 
 def test_without_min_grade_the_grade_does_not_change_the_exit_code(tmp_path):
