@@ -41,6 +41,7 @@ class EvalContext:
     instants: Instants
     trace: Trace | None = None  # set only by `explain --bundle`; see checker.trace
     _selections: dict[str, list[tuple[PathTuple, Any]]] = field(default_factory=dict)
+    _period_window: Window | None = None
 
     def select(self, path: JsonPath) -> list[tuple[PathTuple, Any]]:
         """Select once per run; every policy reading the same path shares the result."""
@@ -50,10 +51,12 @@ class EvalContext:
         return found
 
     def period_window(self) -> Window:
-        """The evaluation period as [first instant, first instant after it) in the bundle's zone."""
-        start = dt.datetime.combine(self.period_start, dt.time(), tzinfo=self.tz)
-        end = dt.datetime.combine(self.period_end + dt.timedelta(days=1), dt.time(), tzinfo=self.tz)
-        return Window(start, end, self.instants)
+        """The evaluation period as [first instant, first instant after it) in the bundle's zone (one per run)."""
+        if self._period_window is None:
+            start = dt.datetime.combine(self.period_start, dt.time(), tzinfo=self.tz)
+            end = dt.datetime.combine(self.period_end + dt.timedelta(days=1), dt.time(), tzinfo=self.tz)
+            self._period_window = Window(start, end, self.instants)
+        return self._period_window
 
     @property
     def as_of_end(self) -> dt.datetime:

@@ -412,7 +412,7 @@ class JsonSourceMap:
         self._text = text
         self._decoder = json.JSONDecoder()
         self._arrays: dict[tuple[PathPart, ...], tuple[list[int], int, bool]] = {}
-        self._objects: dict[tuple[PathPart, ...], dict[str, tuple[int, int]]] = {}
+        self._objects: dict[tuple[PathPart, ...], tuple[dict[str, tuple[int, int]], int, bool, bool]] = {}
         self._newlines: list[int] | None = None
 
     def _skip_ws(self, index: int) -> int:
@@ -441,26 +441,36 @@ class JsonSourceMap:
         self._arrays[prefix] = (offsets, index, done)
         return offsets
 
-    def _members(self, prefix: tuple[PathPart, ...], start: int) -> dict[str, tuple[int, int]]:
-        cached = self._objects.get(prefix)
-        if cached is not None:
-            return cached
-        text, members = self._text, {}
-        index = self._skip_ws(start + 1)
-        if text[index] != "}":
-            while True:
-                index = self._skip_ws(index)
-                key_at = index
-                key, index = json.decoder.scanstring(text, index + 1)
-                index = self._skip_ws(index)
-                index = self._skip_ws(index + 1)  # the colon
-                members[key] = (key_at, index)
+    def _members(self, prefix: tuple[PathPart, ...], start: int, wanted: str) -> dict[str, tuple[int, int]]:
+        """Key and value offsets of the object's members, read only as far as `wanted` (resumable).
+
+        A member's value is decoded (to skip it) only when a later member is
+        needed, so citing a section written before a large record list does
+        not decode the list.
+        """
+        state = self._objects.get(prefix)
+        if state is None:
+            state = self._objects[prefix] = ({}, self._skip_ws(start + 1), False, False)
+        members, index, pending, done = state
+        text = self._text
+        while not done and wanted not in members:
+            if pending:  # skip the value of the last member read
                 _, index = self._decoder.raw_decode(text, index)
                 index = self._skip_ws(index)
                 if text[index] == "}":
+                    done = True
                     break
-                index += 1
-        self._objects[prefix] = members
+                index = self._skip_ws(index + 1)  # the comma
+            elif text[index] == "}":
+                done = True
+                break
+            key_at = index
+            key, index = json.decoder.scanstring(text, index + 1)
+            index = self._skip_ws(index)
+            index = self._skip_ws(index + 1)  # the colon
+            members[key] = (key_at, index)
+            pending = True
+        self._objects[prefix] = (members, index, pending, done)
         return members
 
     def _position(self, index: int) -> Position:
@@ -483,7 +493,7 @@ class JsonSourceMap:
                         break
                     index = at = offsets[part]
                 elif isinstance(part, str) and text[index] == "{":
-                    members = self._members(prefix, index)
+                    members = self._members(prefix, index, part)
                     if part not in members:
                         break
                     at, index = members[part]

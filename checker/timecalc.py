@@ -211,6 +211,7 @@ class Window:
         self.start, self.end = start, end
         self.instants = instants
         self._bounds: dict[str, tuple[str, str] | None] = {}
+        self._seen: dict[str, bool] = {}  # every policy reading the same timestamps asks again
 
     def _bounds_for(self, suffix: str) -> tuple[str, str] | None:
         if suffix not in self._bounds:
@@ -226,6 +227,12 @@ class Window:
         return self._bounds[suffix]
 
     def contains(self, text: str) -> bool:
+        known = self._seen.get(text)
+        if known is None:
+            known = self._seen[text] = self._contains(text)
+        return known
+
+    def _contains(self, text: str) -> bool:
         if len(text) == 25 and text[10] == "T" and text[19] in "+-":
             bounds = self._bounds_for(text[19:])
             if bounds is not None:

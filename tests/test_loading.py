@@ -201,3 +201,13 @@ def test_json_surrogate_pairs_and_escaped_backslashes_are_text():
 def test_json_number_of_thousands_of_digits_is_located():
     problem = error_of(parse_json, '{\n "a": ' + "9" * 5000 + "}", "x.json")
     assert (problem.code, problem.message, problem.location.line) == ("ECS211", "a number of 5000 digits is too large to use", 2)
+
+
+def test_json_members_are_read_only_as_far_as_needed_and_resume():
+    text = '{"a": 1, "big": [' + ", ".join(["{\"x\": 1}"] * 1000) + '],\n "z": {},\n "w": {"k": [1]}}'
+    _, source_map = parse_json(text, "x.json")
+    assert source_map.locate(("a",)) == (1, 2)
+    assert source_map._objects[()][0].keys() == {"a"}  # nothing past "a" was read yet
+    assert source_map.locate(("w", "k", 0)) == (3, 14)
+    assert source_map.locate(("z",)) == (2, 2)
+    assert source_map.locate(("z", "missing")) == (2, 2)

@@ -195,26 +195,38 @@ class Tally:
     trace: Trace | None = None
     path: PathTuple = ()  # where the records are, for the trace
     total: int = 0
-    failed: list[tuple[int, Text]] = field(default_factory=list)
-    unknown: list[tuple[int, Text]] = field(default_factory=list)
+    failed: list[tuple[int, Any]] = field(default_factory=list)  # detail: Text, or a callable writing it on demand
+    unknown: list[tuple[int, Text | None]] = field(default_factory=list)  # None: named by the record's label, on demand
+    _records: list[Any] = field(default_factory=list)
+    _label: Callable[[Any, int], str] | None = None
 
     def kept(self, records: list[Any], keep: Callable[[Any], bool | None] | None,
              label: Callable[[Any, int], str]) -> Iterator[tuple[int, Any]]:
+        self._records, self._label = records, label
         if self.trace is not None:
             yield from self._kept_traced(self.trace, records, keep, label)
             return
+        if keep is None:
+            self.total += len(records)
+            yield from enumerate(records)
+            return
+        unknown = self.unknown
         for index, record in enumerate(records):
-            if keep is not None:
-                chosen = keep(record)
-                if chosen is False:
-                    continue
-                if chosen is None:
-                    self.total += 1
-                    name = label(record, index)
-                    self.unknown.append((index, Text(name, name)))
-                    continue
-            self.total += 1
-            yield index, record
+            chosen = keep(record)
+            if chosen is True:
+                self.total += 1
+                yield index, record
+            elif chosen is None:  # undecided by the filter: it counts, and is named only if shown
+                self.total += 1
+                unknown.append((index, None))
+
+    def _detail(self, index: int, detail: Text | Callable[[], Text] | None) -> Text:
+        if isinstance(detail, Text):
+            return detail
+        if detail is not None:  # written on demand: only shown records are described
+            return detail()
+        name = self._label(self._records[index], index) if self._label else f"#{index}"
+        return Text(name, name)
 
     def _kept_traced(self, trace: Trace, records: list[Any], keep: Callable[[Any], bool | None] | None,
                      label: Callable[[Any, int], str]) -> Iterator[tuple[int, Any]]:
@@ -237,14 +249,14 @@ class Tally:
             failed, unknown = len(self.failed), len(self.unknown)
             yield index, record
             if len(self.failed) > failed:
-                trace.end_record(FAILED, self.failed[-1][1])
+                trace.end_record(FAILED, self._detail(*self.failed[-1]))
             elif len(self.unknown) > unknown:
                 trace.end_record(UNKNOWN, self.unknown[-1][1])
             else:
                 trace.end_record(PASSED)
 
-    def fail(self, index: int, detail: Text | str) -> None:
-        self.failed.append((index, detail if isinstance(detail, Text) else Text(detail, detail)))
+    def fail(self, index: int, detail: Text | str | Callable[[], Text]) -> None:
+        self.failed.append((index, Text(detail, detail) if isinstance(detail, str) else detail))
 
     def undecided(self, index: int, detail: Text | str) -> None:
         self.unknown.append((index, detail if isinstance(detail, Text) else Text(detail, detail)))
@@ -259,14 +271,16 @@ class Tally:
         for entries, status, words in ((self.failed, Status.FAIL, failed), (self.unknown, Status.INSUFFICIENT_EVIDENCE, undecided)):
             if not entries or (status is Status.INSUFFICIENT_EVIDENCE and self.total == 0):
                 continue
-            ex = Text(examples([d.zh for _, d in entries]).zh, examples([d.en for _, d in entries]).en)
+            shown = [(i, self._detail(i, d)) for i, d in entries[:EVIDENCE_CAP]]
+            first = shown[:EXAMPLES_IN_MESSAGE]
+            ex = Text(examples([d.zh for _, d in first], len(entries)).zh, examples([d.en for _, d in first], len(entries)).en)
             facts["examples"] = ex.en
             return Outcome(
                 status,
                 Text(f"{self.total} {measure}{noun.zh}中有 {len(entries)} {measure}{words.zh}：{ex.zh}",
                      f"{len(entries)} of {self.total} {noun.en} {words.en}: {ex.en}"),
                 facts,
-                [(path + (i,), d.en) for i, d in entries[:EVIDENCE_CAP]],
+                [(path + (i,), d.en) for i, d in shown],
             )
         if self.total == 0:
             return none_selected(args, facts, path)

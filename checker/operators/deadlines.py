@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from checker import timecalc
@@ -50,6 +51,21 @@ def _due_text(deadline: dt.datetime, inclusive: bool, tz: dt.tzinfo) -> Text:
         return Text(stamp, stamp)
     last = (deadline.astimezone(tz) - dt.timedelta(microseconds=1)).date().isoformat()
     return Text(f"{last} 当天结束", f"the end of {last}")
+
+
+def _not_done(label: Callable[[Any, int], str], record: Any, index: int, deadline: dt.datetime, inclusive: bool,
+              tz: dt.tzinfo, rule_text: Text) -> Text:
+    name, due = label(record, index), _due_text(deadline, inclusive, tz)
+    return Text(f"{name}（未完成；期限 {due.zh}，{rule_text.zh}）", f"{name} (not done; due {due.en}, {rule_text.en})")
+
+
+def _late(label: Callable[[Any, int], str], record: Any, index: int, elapsed: dt.timedelta, end: dt.datetime,
+          deadline: dt.datetime, inclusive: bool, tz: dt.tzinfo, rule_text: Text, by_duration: bool) -> Text:
+    name = label(record, index)
+    if by_duration:
+        return Text(f"{name}（用时 {duration(elapsed)}，超过 {rule_text.zh}）", f"{name} ({duration(elapsed)} > {rule_text.en})")
+    due, done = _due_text(deadline, inclusive, tz), end.astimezone(tz).isoformat()
+    return Text(f"{name}（完成于 {done}；期限 {due.zh}，{rule_text.zh}）", f"{name} (done {done}; due {due.en}, {rule_text.en})")
 
 
 @register(
@@ -166,9 +182,7 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                               path + (index, *end_fields[0].split(".")), note)
             if end is None:
                 if as_of_end > deadline:
-                    name, due = label(record, index), _due_text(deadline, inclusive, tz)
-                    tally.fail(index, Text(f"{name}（未完成；期限 {due.zh}，{rule_text.zh}）",
-                                           f"{name} (not done; due {due.en}, {rule_text.en})"))
+                    tally.fail(index, functools.partial(_not_done, label, record, index, deadline, inclusive, tz, rule_text))
                 else:
                     pending.append(index)
                     if trace is not None:
@@ -178,15 +192,9 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             if longest is None or elapsed > longest:
                 longest = elapsed
             on_time = end <= deadline if inclusive else end < deadline
-            if not on_time:
-                name, due = label(record, index), _due_text(deadline, inclusive, tz)
-                done = end.astimezone(tz).isoformat()
-                if allowed is not None and agreed is MISSING:
-                    detail = Text(f"{name}（用时 {duration(elapsed)}，超过 {rule_text.zh}）", f"{name} ({duration(elapsed)} > {rule_text.en})")
-                else:
-                    detail = Text(f"{name}（完成于 {done}；期限 {due.zh}，{rule_text.zh}）",
-                                  f"{name} (done {done}; due {due.en}, {rule_text.en})")
-                tally.fail(index, detail)
+            if not on_time:  # the detail is written only if the finding shows this record
+                tally.fail(index, functools.partial(_late, label, record, index, elapsed, end, deadline, inclusive, tz,
+                                                    rule_text, allowed is not None and agreed is MISSING))
         facts: dict[str, Any] = tally.facts()
         del facts["passed_count"]
         facts |= {
