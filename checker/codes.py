@@ -44,6 +44,11 @@ CODES: dict[str, str] = {
     "ECS304": "attachment path is absolute or leaves the bundle directory",
     "ECS305": "attachment resolves outside the bundle directory (symlink)",
     "ECS306": "two records in one list share an id",
+    "ECS320": "record file not found or not readable",
+    "ECS321": "record file's SHA-256 differs from the declared one",
+    "ECS322": "record file does not match its declared format or columns",
+    "ECS323": "a value in a record file does not match the bundle schema",
+    "ECS324": "timestamp without a UTC offset on a day its time zone changes offset",
     "ECS501": "NJ-ECCS scoring model does not match schemas/scoring.schema.json or is inconsistent",
     "ECS901": "internal error",
 }

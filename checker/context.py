@@ -36,6 +36,8 @@ class EvalContext:
     role: str
     attachments: Mapping[str, AttachmentCheck]
     instants: Instants
+    records: Any = None  # checker.records.RecordStore of the bundle's record files, if any
+    measures: Any = None  # the checker.measures engine measuring the records, chosen on first use
     _selections: dict[str, list[tuple[PathTuple, Any]]] = field(default_factory=dict)
 
     def select(self, path: JsonPath) -> list[tuple[PathTuple, Any]]:
