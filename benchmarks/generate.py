@@ -206,19 +206,32 @@ def _jsonl(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
     return "".join(json.dumps({c: row[c] for c in columns if row.get(c) is not None}, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
 
 
-def _parquet(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:
+SQL_TYPES = {"boolean": "BOOLEAN", "number": "DOUBLE", "integer": "BIGINT"}
+
+
+def _parquet(rows: list[dict[str, Any]], columns: dict[str, str], path: Path) -> None:
     import duckdb
 
     tmp = path.with_suffix(".jsonl.tmp")
-    tmp.write_bytes(_jsonl(rows, columns))
-    spec = ", ".join(f"'{c}': '{'BOOLEAN' if COLUMNS_TYPES.get(c) == 'boolean' else 'DOUBLE' if COLUMNS_TYPES.get(c) == 'number' else 'VARCHAR'}'" for c in columns)
+    tmp.write_bytes(_jsonl(rows, list(columns)))
+    spec = ", ".join(f"'{c}': '{SQL_TYPES.get(kind, 'VARCHAR')}'" for c, kind in columns.items())
     con = duckdb.connect()
     con.execute(f"COPY (SELECT * FROM read_json('{tmp}', format='newline_delimited', columns={{{spec}}})) TO '{path}' (FORMAT parquet)")
     con.close()
     tmp.unlink()
 
 
-COLUMNS_TYPES = {c: t for cols in COLUMNS.values() for c, t in cols.items()}
+def write_records(directory: Path, rel: str, rows: list[dict[str, Any]], columns: dict[str, str], fmt: str = "csv") -> dict[str, Any]:
+    """Write `rows` as a record file at `directory/rel`; returns the bundle's `$records` reference to it."""
+    path = directory / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        path.write_bytes(_csv(rows, list(columns)))
+    elif fmt == "jsonl":
+        path.write_bytes(_jsonl(rows, list(columns)))
+    else:
+        _parquet(rows, columns, path)
+    return {"$records": {"path": rel, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "columns": dict(columns)}}
 
 
 def bundle_header(name: str) -> dict[str, Any]:
@@ -249,17 +262,7 @@ def generate(out: Path, messages: int, seed: int = 20250101, fmt: str = "csv", i
         if inline:
             value: Any = [{c: r[c] for c in columns if r.get(c) is not None} for r in rows[kind]]
         else:
-            suffix = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}[fmt]
-            path = out / "records" / f"{kind}.{suffix}"
-            path.parent.mkdir(exist_ok=True)
-            if fmt == "csv":
-                path.write_bytes(_csv(rows[kind], columns))
-            elif fmt == "jsonl":
-                path.write_bytes(_jsonl(rows[kind], columns))
-            else:
-                _parquet(rows[kind], columns, path)
-            value = {"$records": {"path": f"records/{kind}.{suffix}", "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                                  "columns": COLUMNS[kind]}}
+            value = write_records(out, f"records/{kind}.{fmt}", rows[kind], COLUMNS[kind], fmt)
         node = data
         for step in section[:-1]:
             node = node.setdefault(step, {})

@@ -220,7 +220,9 @@ def engine(ctx: EvalContext) -> measures.Measures:
 
 
 def _seconds(us: int) -> Decimal:
-    return Decimal(us).scaleb(-6).normalize() if us else Decimal(0)
+    """Microseconds as exact seconds without trailing zeros or an exponent: 1200000000 -> 1200, 1500 -> 0.0015."""
+    value = Decimal(us).scaleb(-6)
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 def _durations_from_messages(code: str, ctx: EvalContext, key: str, notes: tuple[Text, ...]) -> Indicator:

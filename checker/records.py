@@ -463,7 +463,7 @@ class RecordStore:
             elif base.startswith("TIMESTAMP"):
                 text = f"strftime({col}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%f')"
             elif base == "BOOLEAN":
-                text = f"CASE WHEN {col} THEN 'true' ELSE 'false' END"
+                text = f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} THEN 'true' ELSE 'false' END"
             elif base in ("FLOAT", "DOUBLE"):
                 text = f"CAST({col}::DOUBLE AS VARCHAR)"
             else:

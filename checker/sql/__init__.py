@@ -9,18 +9,18 @@ literals by checker.measures.spark, from validated numbers and zone names).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def query(engine: str, name: str) -> str:
     return (ROOT / engine / f"{name}.sql").read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameters(engine: str, name: str) -> frozenset[str]:
     """The parameter names a query uses (comments left out)."""
     text = re.sub(r"--[^\n]*", "", query(engine, name))

@@ -34,7 +34,7 @@ placed AS (
     FROM opened o JOIN consulted c ON o.session = c.session
 )
 SELECT session, id, turn, sent_us, taken_us,
-       CASE WHEN $cap_us::BIGINT IS NULL THEN taken_us ELSE least(taken_us, $cap_us::BIGINT) END AS counted_us,
+       CASE WHEN taken_us IS NULL OR $cap_us::BIGINT IS NULL THEN taken_us ELSE least(taken_us, $cap_us::BIGINT) END AS counted_us,
        CASE WHEN $lo::INTEGER IS NULL THEN false
             WHEN $lo::INTEGER < $hi::INTEGER THEN local_minute >= $lo::INTEGER AND local_minute < $hi::INTEGER
             ELSE local_minute >= $lo::INTEGER OR local_minute < $hi::INTEGER END AS in_window
