@@ -149,6 +149,35 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
     )
 
 
+ENGINE_HELP = ("How record-based figures are measured: python (reference), duckdb (embedded SQL), spark (Apache Spark, "
+               "needs the spark extra); auto: Python for inline records, DuckDB when records stay in files. All give the same numbers.")
+
+
+@cli.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--engine", type=click.Choice(["auto", "python", "duckdb", "spark"]), default="auto", show_default=True, help=ENGINE_HELP)
+@click.option("--master", metavar="URL", help="Spark master URL, passed through (e.g. local[2], spark://host:7077, yarn); with --engine spark.")
+@click.option("--as-of", type=DATE, help="Evaluation date (default: the bundle's as_of, else its period end).")
+@click.option("--lang", type=click.Choice(["both", "zh", "en"]), default="both", show_default=True, help="Language of the text output.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (atomically) instead of standard output.")
+@policies_option
+@config_option
+def kpis(bundle: Path, fmt: str, engine: str, master: str | None, as_of: dt.date | None, lang: str, output: Path | None,
+         policy_dirs: tuple[Path, ...], config_file: Path | None) -> int:
+    """Compute the NJ-ECCS table A.1/A.2 indicators of a BUNDLE, with their definitions and worst records.
+
+    \b
+    Also checks the complaint and refund deadlines (DB33/T 2039-2017 7.5.1.2,
+    7.5.2.4; NJ-ECCS 5.4.3.3) over every record. Exit codes: 0 computed,
+    2 unusable input or usage.
+    """
+    from checker.commands import kpis as command
+
+    return command.run(bundle, fmt=fmt, engine=None if engine == "auto" else engine, master=master, as_of=as_of,
+                       policy_dirs=policy_dirs, config_file=config_file, lang=lang, output=output)
+
+
 @cli.command()
 @click.option("--standard", "standards", multiple=True, default=("all",), show_default=True, metavar="ID",
               help="Only this standard. Repeatable.")

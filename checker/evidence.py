@@ -58,3 +58,25 @@ def check_evidence(policies: Iterable[CompiledPolicy], bundle: Bundle) -> None:
     problems = evidence_problems(policies, bundle)
     if problems:
         raise CheckerError(problems)
+
+
+# sections only the KPI engines read (large record sets kept in their files unless a policy names them)
+MEASURED_ONLY = frozenset({"chats", "reviews"})
+
+
+def evidence_sections(policies: Iterable[CompiledPolicy]) -> set[str]:
+    """The top-level bundle sections the policies' evidence paths name (`$.orders.records` -> `orders`)."""
+    import re
+
+    found = set()
+    for compiled in policies:
+        for path in compiled.policy.evidence.get("paths") or ():
+            match = re.match(r"^\$\.([A-Za-z_][A-Za-z0-9_-]*)", path)
+            if match:
+                found.add(match.group(1))
+    return found
+
+
+def sections_to_read(policies: Iterable[CompiledPolicy], bundle_sections: Iterable[str]) -> set[str]:
+    """What `check` reads into Python: every section but the measured-only ones, unless a policy names them."""
+    return (set(bundle_sections) - MEASURED_ONLY) | evidence_sections(policies)

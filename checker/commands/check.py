@@ -70,7 +70,11 @@ def run(
             model = scoring.load_model(model_file, policy_set, scoring_display(model_file, roots))
     if min_grade is not None and model is None:
         raise CheckerError.at("ECS001", "--min-grade needs NJ-ECCS among the standards checked (and its scoring model)", "<command line>")
-    bundle = load_bundle(bundle_path, as_of, Limits(bundle_bytes=max_bundle_bytes), display=str(bundle_path))
+    from checker.bundle import bundle_schema
+    from checker.evidence import sections_to_read
+
+    wanted = sections_to_read(policy_set.policies, bundle_schema()["properties"])
+    bundle = load_bundle(bundle_path, as_of, Limits(bundle_bytes=max_bundle_bytes), display=str(bundle_path), materialize=wanted)
     result = evaluate(policy_set, bundle, standards, debug=debug)
     if model is not None:
         result = dataclasses.replace(result, grade=scoring.grade(model, result.findings, bundle))
