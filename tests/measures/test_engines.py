@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.generate import COLUMNS, SECTIONS, generate, write_records
+from benchmarks.generate import COLUMNS, SECTIONS, write_records
 from checker import kpis
 from checker.bundle import load_bundle
 from checker.fixtures import BASE_BUNDLE
@@ -121,15 +121,6 @@ def test_indicators_from_messages(tmp_path):
 
 
 # ------------------------------------------------------------------ generated data, every engine
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    root = tmp_path_factory.mktemp("generated")
-    paths = {"inline": generate(root / "inline", 3000, seed=7, inline=True).parent}
-    for fmt in ("csv", "jsonl", "parquet"):
-        paths[fmt] = generate(root / fmt, 3000, seed=7, fmt=fmt).parent
-    return paths
 
 
 BASES = [Basis(unit, bots, window, cap) for unit, bots, window, cap in
