@@ -24,6 +24,7 @@ import argparse
 import bisect
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -53,7 +54,8 @@ SECTIONS = {"messages": ("chats", "messages"), "sessions": ("chats", "sessions")
 HOURLY = [2, 1, 1, 0.5, 0.5, 0.5, 1, 2, 4, 6, 7, 7, 6, 6, 7, 7, 7, 6, 6, 7, 9, 10, 8, 5]
 
 
-def _special_days() -> set[dt.date]:
+@functools.cache
+def _special_days() -> frozenset[dt.date]:
     """Weekends and public holidays of the year, makeup working days excluded."""
     import chinese_calendar
 

@@ -277,6 +277,7 @@ def from_micros(value: int, tz: dt.tzinfo) -> dt.datetime:
     return (dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=value)).astimezone(tz)
 
 
+@lru_cache(maxsize=64)
 def offset_change_days(zone_name: str, first: dt.date, last: dt.date) -> list[dt.date]:
     """Local dates in [first, last] on which the zone's UTC offset changes (daylight saving)."""
     tz = timecalc.zone(zone_name)
@@ -299,19 +300,35 @@ def timestamp_sql(column: str, zone_name: str) -> str:
             f"ELSE timezone({quote(zone_name)}, CAST({column} AS TIMESTAMP)) END)")
 
 
-def connect() -> Any:
-    """An in-memory DuckDB connection in UTC, so nothing depends on the machine's zone."""
+def connect(small: bool = False) -> Any:
+    """An in-memory DuckDB connection in UTC, so nothing depends on the machine's zone.
+
+    One thread for small inputs (threads cost more than they save on a few
+    thousand rows); ECS_CHECK_DUCKDB_THREADS overrides.
+    """
     import duckdb
 
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
-    threads = os.environ.get("ECS_CHECK_DUCKDB_THREADS")
+    threads = os.environ.get("ECS_CHECK_DUCKDB_THREADS") or ("1" if small else None)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
 
 
 # ------------------------------------------------------------------ the store
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule over a column: rows where `condition` holds are problems (empty values skipped unless `nulls`)."""
+
+    column: str
+    code: str
+    condition: str
+    message: str  # with {0}, {1} for the `shown` columns' values, when given
+    nulls: bool = False
+    shown: tuple[str, ...] = ()
 
 
 class RecordStore:
@@ -338,7 +355,7 @@ class RecordStore:
     @property
     def con(self) -> Any:
         if self._con is None:
-            self._con = connect()
+            self._con = connect(small=sum(f.size for f in self.files.values()) < 4 * 1024 * 1024)
         return self._con
 
     def close(self) -> None:
@@ -478,48 +495,46 @@ class RecordStore:
 
     def validate(self, rf: RecordFile, as_of: dt.date, org_tz: dt.tzinfo,
                  ordered: Sequence[tuple[str, str]], events: Sequence[str]) -> list[Problem]:
-        """Every row against the section's record schema and the bundle's value rules; problems located per row."""
+        """Every row against the section's record schema and the bundle's value rules; problems located per row.
+
+        Two queries: first each value on its own (required, type, enum,
+        pattern, length, range, offset), then, when those hold, the rules
+        across values (unique ids, order of times, nothing after the as-of date).
+        """
         table, problems = self.raw(rf)
         if problems:
             return problems
         schema = item_schema(rf.section)
         props = schema["properties"]
         required = set(schema.get("required", ()))
-        checks: list[tuple[str, str, str, str]] = []  # (column, code, condition on a non-empty value that is bad, message)
-        problems = [Problem("ECS323", f"required field {name!r} is empty", rf.locate(row, name))
-                    for name in rf.columns if name in required
-                    for (row,) in self.con.execute(f"SELECT __row FROM {ident(table)} WHERE {ident(name)} IS NULL "
-                                                  f"ORDER BY __row LIMIT {REPORTED_PER_CHECK}").fetchall()]
+        checks: list[Check] = []
         for name, kind in rf.columns.items():
             col = ident(name)
             prop = props[name]
-            checks.extend((name, "ECS323", cond, msg) for cond, msg in self._type_checks(rf, name, kind))
+            if name in required:
+                checks.append(Check(name, "ECS323", f"{col} IS NULL", f"required field {name!r} is empty", nulls=True))
+            checks.extend(Check(name, "ECS323", cond, msg) for cond, msg in self._type_checks(rf, name, kind))
             if "enum" in prop and kind == "string":
                 allowed = ", ".join(quote(v) for v in prop["enum"])
-                checks.append((name, "ECS323", f"{col} NOT IN ({allowed})",
-                               f"{name} must be one of {', '.join(map(str, prop['enum']))}"))
+                checks.append(Check(name, "ECS323", f"{col} NOT IN ({allowed})", f"{name} must be one of {', '.join(map(str, prop['enum']))}"))
             if "pattern" in prop and kind == "string":
-                checks.append((name, "ECS323", f"NOT regexp_matches({col}, {quote(prop['pattern'])})",
-                               f"{name} is not valid here: {prop.get('description', 'pattern ' + prop['pattern'])}"))
+                checks.append(Check(name, "ECS323", f"NOT regexp_matches({col}, {quote(prop['pattern'])})",
+                                    f"{name} is not valid here: {prop.get('description', 'pattern ' + prop['pattern'])}"))
             if "minLength" in prop:
-                checks.append((name, "ECS323", f"length({col}) < {int(prop['minLength'])}", f"{name} is shorter than {prop['minLength']} characters"))
+                checks.append(Check(name, "ECS323", f"length({col}) < {int(prop['minLength'])}", f"{name} is shorter than {prop['minLength']} characters"))
             if "maxLength" in prop:
-                checks.append((name, "ECS323", f"length({col}) > {int(prop['maxLength'])}", f"{name} is longer than {prop['maxLength']} characters"))
+                checks.append(Check(name, "ECS323", f"length({col}) > {int(prop['maxLength'])}", f"{name} is longer than {prop['maxLength']} characters"))
             if kind in ("integer", "number"):
                 number = f"TRY_CAST({col} AS DOUBLE)"
                 for key, op in (("minimum", "<"), ("exclusiveMinimum", "<="), ("maximum", ">"), ("exclusiveMaximum", ">=")):
                     if key in prop:
-                        checks.append((name, "ECS323", f"{number} {op} {float(prop[key])!r}", f"{name} must not be {op} {prop[key]}"))
-        for name, kind in rf.columns.items():
-            if kind == "timestamp":
-                checks.extend(self._offset_change_checks(rf, table, name))
-        problems += self._run_checks(rf, table, checks)
+                        checks.append(Check(name, "ECS323", f"{number} {op} {float(prop[key])!r}", f"{name} must not be {op} {prop[key]}"))
+        checks += self._offset_change_checks(rf, table)
+        problems = self._run_checks(rf, table, checks)
         if problems:
             return problems
-        problems += self._unique_ids(rf, table)
-        problems += self._ordered(rf, table, ordered, org_tz)
-        problems += self._events(rf, table, events, as_of, org_tz)
-        return problems
+        across = self._ordered(rf, ordered, org_tz) + self._events(rf, events, as_of, org_tz)
+        return self._unique_ids(rf, table) + self._run_checks(rf, table, across)
 
     def _type_checks(self, rf: RecordFile, name: str, kind: str) -> list[tuple[str, str]]:
         col = ident(name)
@@ -542,12 +557,15 @@ class RecordStore:
             checks.append((f"{col} NOT IN ('true', 'false')", f"{name} must be true or false"))
         return checks
 
-    def _offset_change_checks(self, rf: RecordFile, table: str, name: str) -> list[tuple[str, str, str, str]]:
-        col = ident(name)
-        found = self.con.execute(
-            f"SELECT min(substr({col}, 1, 10)), max(substr({col}, 1, 10)) FROM {ident(table)} "
-            f"WHERE {col} IS NOT NULL AND NOT regexp_matches({col}, {quote(OFFSET_RE)}) AND regexp_matches({col}, {quote(TIMESTAMP_RE)})").fetchall()
-        first, last = found[0] if found else (None, None)
+    def _offset_change_checks(self, rf: RecordFile, table: str) -> list[Check]:
+        """Offset-less timestamps on a day their zone changes offset (one query for the range of such timestamps)."""
+        names = [name for name, kind in rf.columns.items() if kind == "timestamp"]
+        if not names:
+            return []
+        naive = " UNION ALL ".join(
+            f"SELECT substr({ident(n)}, 1, 10) AS d FROM {ident(table)} WHERE {ident(n)} IS NOT NULL "
+            f"AND NOT regexp_matches({ident(n)}, {quote(OFFSET_RE)}) AND regexp_matches({ident(n)}, {quote(TIMESTAMP_RE)})" for n in names)
+        first, last = self.con.execute(f"SELECT min(d), max(d) FROM ({naive})").fetchall()[0]
         if not first:
             return []
         try:
@@ -557,18 +575,29 @@ class RecordStore:
         if not days:
             return []
         listed = ", ".join(quote(d.isoformat()) for d in days)
-        return [(name, "ECS324", f"NOT regexp_matches({col}, {quote(OFFSET_RE)}) AND substr({col}, 1, 10) IN ({listed})",
-                 f"{name} has no UTC offset and falls on a day {rf.zone} changes its offset; write the offset (INT-091)")]
+        return [Check(name, "ECS324", f"NOT regexp_matches({ident(name)}, {quote(OFFSET_RE)}) AND substr({ident(name)}, 1, 10) IN ({listed})",
+                      f"{name} has no UTC offset and falls on a day {rf.zone} changes its offset; write the offset (INT-091)")
+                for name in names]
 
-    def _run_checks(self, rf: RecordFile, table: str, checks: Sequence[tuple[str, str, str, str]]) -> list[Problem]:
+    def _run_checks(self, rf: RecordFile, table: str, checks: Sequence[Check]) -> list[Problem]:
+        """All checks in one query (one round trip): the first rows failing each, in check then row order."""
+        if not checks:
+            return []
+        parts = []
+        for k, check in enumerate(checks):
+            guard = "" if check.nulls else f"{ident(check.column)} IS NOT NULL AND "
+            shown = " || ' / ' || ".join(f"coalesce({ident(c)}, '')" for c in check.shown or (check.column,))
+            parts.append(f"(SELECT {k} AS k, __row, {shown} AS v FROM {ident(table)} WHERE {guard}({check.condition}) "
+                         f"ORDER BY __row LIMIT {REPORTED_PER_CHECK})")
+        rows = self.con.execute(" UNION ALL ".join(parts) + " ORDER BY k, __row").fetchall()
         problems: list[Problem] = []
-        for name, code, condition, message in checks:
-            rows = self.con.execute(
-                f"SELECT __row, {ident(name)} FROM {ident(table)} WHERE {ident(name)} IS NOT NULL AND ({condition}) ORDER BY __row LIMIT {REPORTED_PER_CHECK}"
-            ).fetchall()
-            for row, value in rows:
-                shown = "" if value is None else f" (found {value!r})"
-                problems.append(Problem(code, f"{message}{shown}", rf.locate(row, name)))
+        for k, row, value in rows:
+            check = checks[k]
+            if check.shown:
+                message = check.message.format(*value.split(" / "))
+            else:
+                message = check.message + ("" if check.nulls else f" (found {value!r})")
+            problems.append(Problem(check.code, message, rf.locate(row, check.column)))
         return problems
 
     def _unique_ids(self, rf: RecordFile, table: str) -> list[Problem]:
@@ -587,33 +616,28 @@ class RecordStore:
         us = timestamp_sql(col, rf.zone)
         return f"CAST(timezone({quote(org_tz_name)}, make_timestamp({us})::TIMESTAMPTZ) AS DATE)" if as_date else us
 
-    def _ordered(self, rf: RecordFile, table: str, ordered: Sequence[tuple[str, str]], org_tz: dt.tzinfo) -> list[Problem]:
-        problems = []
-        zone_name = str(org_tz)
+    def _ordered(self, rf: RecordFile, ordered: Sequence[tuple[str, str]], org_tz: dt.tzinfo) -> list[Check]:
+        checks = []
         for earlier, later in ordered:
             if earlier not in rf.columns or later not in rf.columns:
                 continue
             as_date = "date" in (rf.columns[earlier], rf.columns[later])
-            a, b = self._instant(rf, earlier, zone_name, as_date), self._instant(rf, later, zone_name, as_date)
-            rows = self.con.execute(
-                f"SELECT __row, {ident(earlier)}, {ident(later)} FROM {ident(table)} WHERE {ident(earlier)} IS NOT NULL "
-                f"AND {ident(later)} IS NOT NULL AND {b} < {a} ORDER BY __row LIMIT {REPORTED_PER_CHECK}").fetchall()
-            problems += [Problem("ECS302", f"{later} ({vb}) is before {earlier} ({va})", rf.locate(row, later)) for row, va, vb in rows]
-        return problems
+            a, b = self._instant(rf, earlier, str(org_tz), as_date), self._instant(rf, later, str(org_tz), as_date)
+            checks.append(Check(later, "ECS302", f"{ident(earlier)} IS NOT NULL AND {b} < {a}",
+                                f"{later} ({{1}}) is before {earlier} ({{0}})", shown=(earlier, later)))
+        return checks
 
-    def _events(self, rf: RecordFile, table: str, events: Sequence[str], as_of: dt.date, org_tz: dt.tzinfo) -> list[Problem]:
-        problems = []
+    def _events(self, rf: RecordFile, events: Sequence[str], as_of: dt.date, org_tz: dt.tzinfo) -> list[Check]:
+        checks = []
         limit = micros(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=org_tz))
         for name in events:
             if name not in rf.columns:
                 continue
             col = ident(name)
             late = f"CAST({col} AS DATE) > DATE {quote(as_of.isoformat())}" if rf.columns[name] == "date" else f"{timestamp_sql(col, rf.zone)} >= {limit}"
-            rows = self.con.execute(
-                f"SELECT __row, {col} FROM {ident(table)} WHERE {col} IS NOT NULL AND {late} ORDER BY __row LIMIT {REPORTED_PER_CHECK}").fetchall()
-            problems += [Problem("ECS302", f"{name} {value} is after the as-of date {as_of}; records cannot come from the future",
-                                 rf.locate(row, name)) for row, value in rows]
-        return problems
+            checks.append(Check(name, "ECS302", late, f"{name} {{0}} is after the as-of date {as_of}; records cannot come from the future",
+                                shown=(name,)))
+        return checks
 
     # -------------------------------------------------------------- typed tables and rows
 

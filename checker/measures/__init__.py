@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from checker.records import micros
 
 ENGINES = ("python", "duckdb", "spark")
+SMALL_FILES = 4 * 1024 * 1024  # below this, record files are read into Python: fewer round trips than SQL for a few rows
 WORST = 10  # records listed as the worst offenders of an indicator
 LISTED = 20  # open or late records listed by id
 SATISFIED = ("very_satisfied", "satisfied")
@@ -123,14 +124,14 @@ class Measures(Protocol):
 
 
 def engine_for(ctx: Any, name: str | None = None, **options: Any) -> Measures:
-    """The engine `name`, or the cheapest one that can read this bundle: Python unless records stay in files."""
+    """The engine `name`, or the cheapest for this bundle: Python unless megabytes of records stay in files (same figures)."""
     cached = ctx.measures if name is None else None
     if cached is not None:
         return cached
     store = ctx.records
     if name is None:
-        in_files = store is not None and any(not isinstance(_section(ctx.data, s), list) for s in store.files)
-        name = "duckdb" if in_files else "python"
+        in_files = [rf for s, rf in store.files.items() if not isinstance(_section(ctx.data, s), list)] if store is not None else []
+        name = "duckdb" if sum(rf.size for rf in in_files) > SMALL_FILES else "python"
     if name == "python":
         from checker.measures.pure import PythonMeasures
 
@@ -145,7 +146,29 @@ def engine_for(ctx: Any, name: str | None = None, **options: Any) -> Measures:
         engine = SparkMeasures(ctx, **options)
     else:
         raise ValueError(f"unknown engine {name!r}; choose from {', '.join(ENGINES)}")
-    return engine
+    return Memoized(engine)  # type: ignore[return-value]
+
+
+class Memoized:
+    """An engine whose figures are computed once per arguments: indicators, policies and the grade ask for the same ones."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self._found: dict[tuple[Any, ...], Any] = {}
+
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self.engine, method)
+        if not callable(call):
+            return call
+
+        def cached(*args: Any) -> Any:
+            key = (method, *args)
+            if key not in self._found:
+                self._found[key] = call(*args)
+            return self._found[key]
+
+        return cached
 
 
 def _section(data: Any, section: tuple[str, ...]) -> Any:
