@@ -249,3 +249,20 @@ def test_every_record_section_takes_a_file():
         schema = records.item_schema(section)
         flat = [name for name, prop in schema["properties"].items() if records.field_type(prop) is not None]
         assert "id" in flat and set(schema.get("required", ())) <= set(flat), section
+
+
+def test_check_reads_chats_only_through_the_engines(tmp_path):
+    """Chat messages stay in their file for `check`; the A.1 finding names the slowest sessions from it."""
+    from benchmarks.generate import generate
+    from checker.bundle import bundle_schema
+    from checker.evidence import sections_to_read
+
+    directory = generate(tmp_path / "g", 1500, seed=11).parent
+    policy_set = load_policy_set(standards=["NJ-ECCS"])
+    wanted = sections_to_read(policy_set.policies, bundle_schema()["properties"])
+    assert "chats" not in wanted and "reviews" not in wanted and {"complaints", "orders", "refunds"} <= wanted
+    bundle = load_bundle(directory, materialize=wanted)
+    assert isinstance(bundle.data["chats"]["messages"], dict) and isinstance(bundle.data["complaints"], list)
+    finding = next(f for f in evaluate(policy_set, bundle, ["NJ-ECCS"]).findings if f.policy_id == "nj-eccs/A.1")
+    assert "slowest: S" in finding.message.en
+    assert any(e.file == "records/messages.csv" for e in finding.evidence)
