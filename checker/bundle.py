@@ -35,12 +35,14 @@ BUNDLE_NAMES = ("bundle.yaml", "bundle.yml", "bundle.json")
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 MAX_REPORTED = 200
 DEFAULT_ATTACHMENT_LIMIT = 64 * 1024 * 1024
+DEFAULT_RECORD_FILE_LIMIT = 64 * 1024 * 1024 * 1024  # record files hold millions of rows; DuckDB streams them
 
 
 @dataclass(frozen=True)
 class Limits:
     bundle_bytes: int = DEFAULT_LIMIT
     attachment_bytes: int = DEFAULT_ATTACHMENT_LIMIT
+    record_file_bytes: int = DEFAULT_RECORD_FILE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -656,24 +658,24 @@ def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
     effective_as_of = as_of or instants.date(data.get("as_of") or data["period"]["end"])
     problems = value_problems(view, data, instants, effective_as_of, directory)
     store = None
-    attachments = check_attachments(data, directory, limits.attachment_bytes)
     if record_files.references(data):
         files, found = record_files.open_files(view, data, directory, directory_display if directory_display is not None else str(directory),
-                                              tz_name, limits.attachment_bytes)
+                                              tz_name, limits.record_file_bytes)
         problems += found
         store = record_files.RecordStore(files, tz_name)
         if not problems:
             for rf in files:
                 ordered, events = _record_rules(rf.section)
                 problems += store.validate(rf, effective_as_of, tz, ordered, events)
-        if problems:
-            store.close()
-        else:
-            data = _with_records(data, store, materialize)
-            attachments = dict(attachments) | {rf.rel: AttachmentCheck(rf.rel, rf.sha256, rf.sha256, "ok") for rf in files}
-            attachments = {key: attachments[key] for key in sorted(attachments)}
     if problems:
+        if store is not None:
+            store.close()
         raise CheckerError(_cap(problems))
+    attachments = check_attachments(data, directory, limits.attachment_bytes)
+    if store is not None:
+        data = _with_records(data, store, materialize)
+        pinned = {rf.rel: AttachmentCheck(rf.rel, rf.sha256, rf.sha256, "ok") for rf in store.files.values()}
+        attachments = {key: value for key, value in sorted((dict(attachments) | pinned).items())}
     return Bundle(
         document=view,
         directory=directory,
