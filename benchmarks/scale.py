@@ -16,7 +16,8 @@ On the same generated data (benchmarks/generate.py, seeded) it times:
 - Spark in local mode (`--spark`): the command with `--engine spark
   --master local[2]`, end to end (JVM start included) and the measuring
   alone in a warm session;
-- `ecs-check batch` over N generated small bundles with 1 and 2 jobs.
+- `ecs-check batch` over N generated small bundles with 1 and 2 jobs, once
+  with their records inline and once in CSV record files.
 
 Each figure is the best of `--repeat` runs in seconds; the floor's figures
 are checked equal to DuckDB's before any time is reported. Nothing here is a
@@ -164,13 +165,15 @@ def measure_size(size: int, root: Path, repeat: int, spark: bool, master: str) -
     return row
 
 
-def measure_batch(count: int, root: Path, messages: int) -> dict[str, Any]:
+def measure_batch(count: int, root: Path, messages: int, inline: bool) -> dict[str, Any]:
+    root = root / ("inline" if inline else "files")
     source = root / "bundles"
-    source.mkdir()
+    source.mkdir(parents=True)
     started = time.perf_counter()
     for i in range(count):  # distinct bundles: each its own seed
-        generate(source / f"b{i:04d}", messages, seed=1000 + i)
-    row: dict[str, Any] = {"bundles": count, "messages_per_bundle": messages, "prepare_s": round(time.perf_counter() - started, 1)}
+        generate(source / f"b{i:04d}", messages, seed=1000 + i, inline=inline)
+    row: dict[str, Any] = {"bundles": count, "records": "inline" if inline else "csv record files", "messages_per_bundle": messages,
+                           "prepare_s": round(time.perf_counter() - started, 1)}
     for jobs in (1, 2):
         out = root / f"out{jobs}"
         start = time.perf_counter()
@@ -197,14 +200,15 @@ def main() -> int:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--batch", type=int, default=1000, help="bundles in the batch benchmark (0: skip)")
     parser.add_argument("--batch-messages", type=int, default=200)
+    parser.add_argument("--no-kpis", action="store_true", help="only the batch benchmark")
     args = parser.parse_args()
     results: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "kpis": []}
     with tempfile.TemporaryDirectory(prefix="ecs-scale-") as tmp:
-        for size in args.sizes:
+        for size in [] if args.no_kpis else args.sizes:
             results["kpis"].append(measure_size(size, Path(tmp), args.repeat, args.spark, args.master))
             print(json.dumps(results["kpis"][-1]), file=sys.stderr)
         if args.batch:
-            results["batch"] = measure_batch(args.batch, Path(tmp), args.batch_messages)
+            results["batch"] = [measure_batch(args.batch, Path(tmp), args.batch_messages, inline) for inline in (True, False)]
     print(json.dumps(results, indent=2))
     return 0
 

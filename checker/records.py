@@ -603,6 +603,9 @@ class RecordStore:
     def _unique_ids(self, rf: RecordFile, table: str) -> list[Problem]:
         if "id" not in rf.columns:
             return []
+        (repeated,), = self.con.execute(f"SELECT count(id) > count(DISTINCT id) FROM {ident(table)}").fetchall()
+        if not repeated:
+            return []
         rows = self.con.execute(
             f"SELECT id, __row, first FROM (SELECT id, __row, min(__row) OVER (PARTITION BY id) AS first FROM {ident(table)} "
             f"WHERE id IS NOT NULL) WHERE __row <> first ORDER BY __row LIMIT {REPORTED_PER_CHECK}").fetchall()
