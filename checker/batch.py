@@ -141,7 +141,7 @@ def input_digest(path: Path) -> str:
     raw = main.read_bytes()
     digest.update(b"main\0" + hashlib.sha256(raw).hexdigest().encode() + b"\n")
     try:
-        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = json.loads(raw) if main.suffix.lower() == ".json" else yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except Exception:  # unusable text: the evaluation reports it; its bytes are already in the digest
         data = None
     for rel in sorted(set(_references(data))):
