@@ -266,3 +266,29 @@ def test_check_reads_chats_only_through_the_engines(tmp_path):
     finding = next(f for f in evaluate(policy_set, bundle, ["NJ-ECCS"]).findings if f.policy_id == "nj-eccs/A.1")
     assert "slowest: S" in finding.message.en
     assert any(e.file == "records/messages.csv" for e in finding.evidence)
+
+
+def test_parquet_native_timestamps_read_like_text(tmp_path):
+    """A Parquet file may store instants (with zone) and local times (without): both read as the same records."""
+    import duckdb
+
+    target = tmp_path / "c.parquet"
+    duckdb.execute("SET TimeZone = 'UTC'")
+    duckdb.execute(
+        "COPY (SELECT 'C-1' AS id, 'service' AS category, TIMESTAMPTZ '2025-03-01 02:00:00+00' AS received_at, "
+        f"TIMESTAMP '2025-03-02 11:00:00' AS solution_fed_back_at) TO '{target}' (FORMAT parquet)")
+    import hashlib
+
+    data = copy.deepcopy(BASE_BUNDLE)
+    data["complaints"] = {"$records": {"path": "c.parquet", "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+                                       "columns": SIMPLE | {"solution_fed_back_at": "timestamp"}}}
+    (tmp_path / "bundle.json").write_text(json.dumps(data), encoding="utf-8")
+    bundle = load_bundle(tmp_path)
+    record = bundle.data["complaints"][0]
+    parse = bundle.instants.parse
+    assert parse(record["received_at"]).isoformat() == "2025-03-01T02:00:00+00:00"
+    assert parse(record["solution_fed_back_at"]).isoformat() == "2025-03-02T11:00:00+08:00"  # local, in the organization's zone
+    from checker.measures import engine_for
+
+    ctx = load_bundle(tmp_path, materialize=()).context()
+    assert engine_for(ctx, "duckdb").complaints() == engine_for(ctx, "python").complaints() == 1

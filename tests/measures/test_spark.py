@@ -95,3 +95,29 @@ def test_batch_on_spark_writes_the_same_bytes(tmp_path, ecs):
     assert _tree(local) == _tree(spark)
 
 
+
+
+def test_parquet_native_timestamps_on_spark(tmp_path):
+    """Instants and local times stored as Parquet timestamps give Spark the figures Python computes."""
+    import copy
+    import hashlib
+
+    import duckdb
+
+    from checker.fixtures import BASE_BUNDLE
+
+    target = tmp_path / "r.parquet"
+    duckdb.execute("SET TimeZone = 'UTC'")
+    duckdb.execute(
+        "COPY (SELECT * FROM (VALUES ('R-1', TIMESTAMP '2025-01-01 03:00:00', true, TIMESTAMPTZ '2025-01-01 20:00:00+00', "
+        "TIMESTAMP '2025-01-03 09:30:00', 30.5), ('R-2', TIMESTAMP '2025-12-31 23:30:00', false, NULL, NULL, NULL)) "
+        f"AS t(id, requested_at, return_required, return_received_at, refunded_at, agreed_within_hours)) TO '{target}' (FORMAT parquet)")
+    data = copy.deepcopy(BASE_BUNDLE)
+    data["refunds"] = {"$records": {"path": "r.parquet", "sha256": hashlib.sha256(target.read_bytes()).hexdigest(), "columns": {
+        "id": "string", "requested_at": "timestamp", "return_required": "boolean", "return_received_at": "timestamp",
+        "refunded_at": "timestamp", "agreed_within_hours": "number"}}}
+    (tmp_path / "bundle.json").write_text(json.dumps(data), encoding="utf-8")
+    python = _engine(tmp_path, "python").measures.refunds(48)
+    assert python.count == 1 and python.undecided == ("R-2",)  # R-2 requested 23:30 local on the period's last day
+    assert python.total_us == int(29.5 * 3600) * 1_000_000 and python.late == ()  # 2025-01-02 04:00 to 2025-01-03 09:30 local, within 30.5 h
+    assert _spark(tmp_path).measures.refunds(48) == python
