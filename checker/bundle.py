@@ -23,16 +23,18 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from checker import records as record_files
 from checker import timecalc
 from checker.context import AttachmentCheck, EvalContext
 from checker.errors import CheckerError, Location, Problem
 from checker.loading import DEFAULT_LIMIT, MAX_DEPTH, Document, load_document, sha256_file
+from checker.measures import SQL_SECTIONS
 from checker.paths import PathTuple, render
 from checker.resources import schema_path
 from checker.trace import Trace
@@ -41,12 +43,14 @@ BUNDLE_NAMES = ("bundle.yaml", "bundle.yml", "bundle.json")
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 MAX_REPORTED = 200
 DEFAULT_ATTACHMENT_LIMIT = 64 * 1024 * 1024
+DEFAULT_RECORD_FILE_LIMIT = 64 * 1024 * 1024 * 1024  # record files hold millions of rows; DuckDB streams them
 
 
 @dataclass(frozen=True)
 class Limits:
     bundle_bytes: int = DEFAULT_LIMIT
     attachment_bytes: int = DEFAULT_ATTACHMENT_LIMIT
+    record_file_bytes: int = DEFAULT_RECORD_FILE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Bundle:
     role: str
     attachments: Mapping[str, AttachmentCheck]
     instants: timecalc.Instants
+    records: record_files.RecordStore | None = None  # record files, validated; sections left in them are not in `data`
 
     @property
     def display(self) -> str:
@@ -80,11 +85,26 @@ class Bundle:
             attachments=self.attachments,
             instants=self.instants,
             trace=trace,
+            records=self.records,
         )
 
     def locate(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
         position = self.document.locate(path)
         return position if position else (None, None)
+
+    def cite(self, path: Sequence[str | int]) -> tuple[str, int | None, int | None]:
+        """The file (relative to the bundle directory), line and column of the value at `path`.
+
+        A record that came from a record file is cited in that file, at its line.
+        """
+        if self.records is not None:
+            for section, rf in self.records.files.items():
+                n = len(section)
+                if tuple(path[:n]) == section:
+                    row = path[n] if len(path) > n and isinstance(path[n], int) else None
+                    return rf.rel, rf.line(row) if row is not None else None, None
+        line, col = self.locate(path)
+        return self.file_name, line, col
 
 
 # ------------------------------------------------------------------ schema
@@ -310,6 +330,9 @@ def schema_patterns() -> dict[str, tuple[tuple[str, ...], ...]]:
         for key in ("anyOf", "oneOf", "allOf"):
             for option in node.get(key, ()):
                 visit(option, pattern, seen)
+        for key in ("then", "else"):  # a record list inline (else) or in a record file (then)
+            if isinstance(node.get(key), Mapping):
+                visit(node[key], pattern, seen)
         items = node.get("items")
         if isinstance(items, Mapping):
             item_props = items.get("properties", {})
@@ -566,6 +589,8 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
     patterns = schema_patterns()
     for pattern in patterns["id_list"]:
         for path, records in walk(data, pattern):
+            if not isinstance(records, list):  # a record file, checked in checker.records
+                continue
             seen: dict[Any, int] = {}
             for index, record in enumerate(records):
                 rid = record.get("id") if isinstance(record, dict) else None
@@ -755,15 +780,58 @@ def locate_bundle_file(path: Path) -> tuple[Path, Path]:
     return path, path.parent
 
 
-def load_bundle(path: Path, as_of: dt.date | None = None, limits: Limits = Limits(), display: str | None = None) -> Bundle:
-    """Read and validate a bundle file or directory; raises CheckerError listing every problem."""
+def _cap(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MAX_REPORTED:
+        return problems
+    shown = sorted(problems, key=Problem.sort_key)[:MAX_REPORTED]
+    last = shown[-1].location
+    shown.append(Problem("ECS301", f"... and {len(problems) - MAX_REPORTED} more problems", Location(last.file)))
+    return shown
+
+
+def load_bundle(path: Path, as_of: dt.date | None = None, limits: Limits = Limits(), display: str | None = None,
+                materialize: Collection[str] | None = None) -> Bundle:
+    """Read and validate a bundle file or directory; raises CheckerError listing every problem.
+
+    `materialize` names the top-level sections whose record files are read
+    into `data` as inline lists (default: all); the others stay in the
+    record store for the KPI engines.
+    """
     main, directory = locate_bundle_file(path)
     doc = load_document(main, display or str(main), limits.bundle_bytes)
-    return bundle_from_data(doc, doc.data, directory, main.relative_to(directory).as_posix(), as_of, limits)
+    if display is None:
+        directory_display = str(directory)
+    else:
+        directory_display = display if path.is_dir() else str(Path(display).parent)
+    return bundle_from_data(doc, doc.data, directory, main.relative_to(directory).as_posix(), as_of, limits,
+                            materialize=materialize, directory_display=directory_display)
+
+
+def _record_rules(section: tuple[str, ...]) -> tuple[list[tuple[str, str]], list[str]]:
+    """ORDERED pairs and EVENTS fields of a record section, for checking its record file."""
+    pattern = section + ("*",)
+    ordered = [(a, b) for p, a, b in ORDERED if p == pattern and "." not in a and "." not in b]
+    events = [name for p, name in EVENTS if p == pattern and "." not in name]
+    return ordered, events
+
+
+def _with_records(data: dict[str, Any], store: record_files.RecordStore, materialize: Collection[str] | None) -> dict[str, Any]:
+    """`data` with the wanted record files read in as inline lists (a copy; the document's data is untouched)."""
+    out = dict(data)
+    for section in sorted(store.files):
+        if materialize is not None and section[0] not in materialize and section in SQL_SECTIONS:
+            continue
+        node = out
+        for step in section[:-1]:
+            node[step] = dict(node[step])
+            node = node[step]
+        node[section[-1]] = store.rows(section)
+    return out
 
 
 def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
-                     as_of: dt.date | None = None, limits: Limits = Limits()) -> Bundle:
+                     as_of: dt.date | None = None, limits: Limits = Limits(),
+                     materialize: Collection[str] | None = None, directory_display: str | None = None) -> Bundle:
     """Validate already-parsed bundle data; `doc` locates its values (the data may be a merge built on doc's)."""
     if not isinstance(data, dict):
         found = {list: "a list", str: "a string", type(None): "an empty document"}.get(type(data), "a single value")
@@ -788,8 +856,25 @@ def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
     instants = timecalc.Instants(tz)
     effective_as_of = as_of or instants.date(data.get("as_of") or data["period"]["end"])
     problems = value_problems(view, data, instants, effective_as_of, directory)
+    store = None
+    if record_files.references(data):
+        files, found = record_files.open_files(view, data, directory, directory_display if directory_display is not None else str(directory),
+                                              tz_name, limits.record_file_bytes)
+        problems += found
+        store = record_files.RecordStore(files, tz_name)
+        if not problems:
+            for rf in files:
+                ordered, events = _record_rules(rf.section)
+                problems += store.validate(rf, effective_as_of, tz, ordered, events)
     if problems:
-        raise CheckerError(problems)
+        if store is not None:
+            store.close()
+        raise CheckerError(_cap(problems) if store is not None else problems)  # value and schema problems cap themselves
+    attachments = check_attachments(data, directory, limits.attachment_bytes, view)
+    if store is not None:
+        data = _with_records(data, store, materialize)
+        pinned = {rf.rel: AttachmentCheck(rf.rel, rf.sha256, rf.sha256, "ok") for rf in store.files.values()}
+        attachments = {key: value for key, value in sorted((dict(attachments) | pinned).items())}
     return Bundle(
         document=view,
         directory=directory,
@@ -801,6 +886,7 @@ def bundle_from_data(doc: Document, data: Any, directory: Path, file_name: str,
         period_end=instants.date(data["period"]["end"]),
         as_of=effective_as_of,
         role=data["organization"]["role"],
-        attachments=check_attachments(data, directory, limits.attachment_bytes, view),
+        attachments=attachments,
         instants=instants,
+        records=store,
     )

@@ -176,6 +176,74 @@ def check(ctx: click.Context, bundle: Path, standards: tuple[str, ...], fmt: str
     )
 
 
+ENGINE_HELP = ("How record-based figures are measured: python (reference), duckdb (embedded SQL), spark (Apache Spark, "
+               "needs the spark extra); auto: Python for inline records, DuckDB when records stay in files. All give the same numbers.")
+
+
+@cli.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--engine", type=click.Choice(["auto", "python", "duckdb", "spark"]), default="auto", show_default=True, help=ENGINE_HELP)
+@click.option("--master", metavar="URL", help="Spark master URL, passed through (e.g. local[2], spark://host:7077, yarn); with --engine spark.")
+@click.option("--as-of", type=DATE, help="Evaluation date (default: the bundle's as_of, else its period end).")
+@click.option("--lang", type=click.Choice(["both", "zh", "en"]), default="both", show_default=True, help="Language of the text output.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (atomically) instead of standard output.")
+@policies_option
+@config_option
+def kpis(bundle: Path, fmt: str, engine: str, master: str | None, as_of: dt.date | None, lang: str, output: Path | None,
+         policy_dirs: tuple[Path, ...], config_file: Path | None) -> int:
+    """Compute the NJ-ECCS table A.1/A.2 indicators of a BUNDLE, with their definitions and worst records.
+
+    \b
+    Also checks the complaint and refund deadlines (DB33/T 2039-2017 7.5.1.2,
+    7.5.2.4; NJ-ECCS 5.4.3.3) over every record. Exit codes: 0 computed,
+    2 unusable input or usage.
+    """
+    from checker.commands import kpis as command
+
+    return command.run(bundle, fmt=fmt, engine=None if engine == "auto" else engine, master=master, as_of=as_of,
+                       policy_dirs=policy_dirs, config_file=config_file, lang=lang, output=output)
+
+
+@cli.command()
+@click.argument("source", type=click.Path(path_type=Path), metavar="DIR|MANIFEST")
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Directory for results/, state/, summary.json and the CSV tables (created if needed).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs, at most 8).")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="local: processes on this machine; spark: Spark executors (needs the spark extra and ecs-check on every worker).")
+@click.option("--master", metavar="URL", help="Spark master URL, passed through (e.g. local[2], spark://host:7077, yarn).")
+@click.option("--standard", "standards", multiple=True, default=("all",), show_default=True, metavar="ID",
+              help="Standard to check, as for check. Repeatable.")
+@click.option("--as-of", type=DATE, help="Evaluation date for every bundle (default: each bundle's as_of, else its period end).")
+@policies_option
+@config_option
+@click.option("--no-shipped-policies", "no_shipped", is_flag=True, help="Use only the --policies directories.")
+@click.option("--resume/--no-resume", default=True, show_default=True,
+              help="Skip bundles whose inputs, policies and options match a result already in the output directory.")
+@click.option("--progress", type=click.Choice(["auto", "bar", "lines", "none"]), default="auto", show_default=True,
+              help="auto: a progress bar on a terminal, one line per bundle otherwise (standard error).")
+def batch(source: Path, output: Path, jobs: int | None, engine: str, master: str | None, standards: tuple[str, ...],
+          as_of: dt.date | None, policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool, resume: bool,
+          progress: str) -> int:
+    """Evaluate every bundle of a DIR (its subdirectories and bundle files) or of a MANIFEST, in parallel.
+
+    \b
+    Writes one JSON report per bundle and an aggregate: summary.json, summary.csv
+    (pass rate per clause, most failed clauses), grades.csv, bundles.csv. An
+    unusable bundle is reported and the others still run. Exit codes: 0 every
+    bundle passes; 1 a bundle has failing findings; 2 a bundle is unusable or
+    bad usage; 3 an internal error in some bundle.
+    """
+    from checker.batch import Options
+    from checker.commands import batch as command
+
+    options = Options(standards=standards, as_of=as_of.isoformat() if as_of else None, policy_dirs=tuple(str(p) for p in policy_dirs),
+                      config_file=str(config_file) if config_file else None, shipped=not no_shipped)
+    return command.run(source, output, jobs=jobs or command.default_jobs(), engine=engine, master=master, options=options,
+                       resume=resume, progress=progress)
+
+
 @cli.command()
 @click.option("--standard", "standards", multiple=True, default=("all",), show_default=True, metavar="ID",
               help="Only this standard. Repeatable.")

@@ -165,8 +165,8 @@ def _evidence(bundle: Bundle, outcome: Outcome) -> tuple[EvidenceRef, ...]:
         if key in seen:
             continue
         seen.add(key)
-        line, col = bundle.locate(path)
-        refs.append(EvidenceRef(render(path), bundle.file_name, line, col, printable(note) if note else note))
+        file_name, line, col = bundle.cite(path)
+        refs.append(EvidenceRef(render(path), file_name, line, col, printable(note) if note else note))
     return tuple(refs)
 
 

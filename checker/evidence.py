@@ -59,3 +59,50 @@ def check_evidence(policies: Iterable[CompiledPolicy], bundle: Bundle) -> None:
     problems = evidence_problems(policies, bundle)
     if problems:
         raise CheckerError(problems)
+
+
+# sections only the KPI engines read (large record sets kept in their files unless a policy names them)
+MEASURED_ONLY = frozenset({"chats", "reviews"})
+
+
+def _only_kpis(rule: Any) -> bool:
+    if not isinstance(rule, dict) or len(rule) != 1:
+        return False
+    (name, args), = rule.items()
+    if name == "kpi":
+        return True
+    if name in ("all_of", "any_of"):
+        return isinstance(args, list) and all(_only_kpis(r) for r in args)
+    if name == "optional":
+        return isinstance(args, dict) and _only_kpis(args.get("rule"))
+    return False
+
+
+def _measured_only(compiled: CompiledPolicy) -> bool:
+    """A policy whose every rule is built of kpi operators: it reads records through the measuring engines, not as lists."""
+    check = compiled.policy.check
+    rules = [item.get("rule") for item in check.get("items", ())] if "items" in check else [check.get("rule")]
+    return bool(rules) and all(_only_kpis(rule) for rule in rules)
+
+
+def evidence_sections(policies: Iterable[CompiledPolicy]) -> set[str]:
+    """The top-level bundle sections the policies' evidence paths name (`$.orders.records` -> `orders`).
+
+    Policies that only compute indicators are left out: the engines read their records in place.
+    """
+    import re
+
+    found = set()
+    for compiled in policies:
+        if _measured_only(compiled):
+            continue
+        for path in compiled.policy.evidence.get("paths") or ():
+            match = re.match(r"^\$\.([A-Za-z_][A-Za-z0-9_-]*)", path)
+            if match:
+                found.add(match.group(1))
+    return found
+
+
+def sections_to_read(policies: Iterable[CompiledPolicy], bundle_sections: Iterable[str]) -> set[str]:
+    """What `check` reads into Python: every section but the measured-only ones, unless a policy names them."""
+    return (set(bundle_sections) - MEASURED_ONLY) | evidence_sections(policies)

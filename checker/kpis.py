@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from checker import timecalc
+from checker import measures, timecalc
 from checker.context import EvalContext
 from checker.findings import Text
 from checker.paths import PathTuple
@@ -173,11 +173,21 @@ def _response_basis(ctx: EvalContext) -> tuple[str, bool, Mapping[str, str] | No
     return unit, bots_out, window, tuple(notes)
 
 
+def measures_basis(ctx: EvalContext) -> measures.Basis:
+    """The declared response-time basis as the engines take it (defaults: INT-042, INT-090)."""
+    unit, bots_out, window, _ = _response_basis(ctx)
+    cap = (_get(ctx.data, ("performance", "response_times")) or {}).get("cap_seconds")
+    minutes = (timecalc.parse_clock(window["start"]), timecalc.parse_clock(window["end"])) if window else None
+    cap_us = None if cap is None else int(exact(cap) * 1_000_000)
+    return measures.Basis(unit, bots_out, minutes, cap_us)
+
+
 def _not_comparable(indicator: Indicator) -> Indicator:
     return Indicator(indicator.id, indicator.table, indicator.name, indicator.unit, indicator.better, "not_comparable",
                      indicator.value, indicator.formula, indicator.numerator, indicator.denominator, indicator.inputs,
                      indicator.notes, Text("数据含机器人回复，而表A.1的指标针对人工客服（INT-042），不能定级",
-                                           "the figures include bot replies, while table A.1 is for human agents (INT-042); no band"))
+                                           "the figures include bot replies, while table A.1 is for human agents (INT-042); no band"),
+                     indicator.extra)
 
 
 def _duration(code: str, ctx: EvalContext, key: str) -> Indicator:
@@ -189,10 +199,69 @@ def _duration(code: str, ctx: EvalContext, key: str) -> Indicator:
                       formula="total_seconds / count", numerator=decimal(block["total_seconds"]), denominator=decimal(block["count"]),
                       inputs=((path + ("total_seconds",), "numerator"), (path + ("count",), "denominator")), notes=notes)
         return found if bots_out else _not_comparable(found)
+    if has_section(ctx, ("chats", "messages")):
+        return _durations_from_messages(code, ctx, key, notes)
     if key == "first_response":
         return _frt_from_records(ctx, bots_out, window, notes)
     return _missing(code, Text(f"证据包缺少 performance.response_times.{key}", f"the bundle lacks performance.response_times.{key}"),
                     [(path, "missing")])
+
+
+def has_section(ctx: EvalContext, section: tuple[str, ...]) -> bool:
+    """The bundle gives this record list, inline or in a record file."""
+    return _get(ctx.data, section) is not None or (ctx.records is not None and section in ctx.records.files)
+
+
+def engine(ctx: EvalContext) -> measures.Measures:
+    """The measuring engine of this evaluation, chosen once (checker.measures.engine_for)."""
+    if ctx.measures is None:
+        ctx.measures = measures.engine_for(ctx)
+    return ctx.measures
+
+
+def _seconds(us: int) -> Decimal:
+    """Microseconds as exact seconds without trailing zeros or an exponent: 1200000000 -> 1200, 1500 -> 0.0015."""
+    value = Decimal(us).scaleb(-6)
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def _durations_from_messages(code: str, ctx: EvalContext, key: str, notes: tuple[Text, ...]) -> Indicator:
+    basis = measures_basis(ctx)
+    figures = engine(ctx).responses(basis)
+    assert figures is not None
+    inputs = ((("chats", "messages"), "records"),)
+    cap_note = (Text(f"每次回复最多计 {basis.cap_us / 1_000_000:g} 秒", f"each reply counted at most {basis.cap_us / 1_000_000:g} s"),) \
+        if basis.cap_us is not None else ()
+    if key == "first_response":
+        total, count = figures.first_total_us, figures.first_count
+        formula = "Σ(first counted reply − first customer message) / answered sessions"
+        what = Text("由聊天消息逐条计算：每个会话首条顾客消息到首次回复", "computed from the chat messages: first customer message to first reply, per session")
+        slowest = figures.slowest_first
+        value = Fraction(total, 1_000_000 * count) if count else None
+        numerator, denominator = _seconds(total), Decimal(count)
+    else:
+        what = Text("由聊天消息逐条计算：顾客每轮提问到首次回复", "computed from the chat messages: each customer turn to its first reply")
+        slowest = figures.slowest_turns
+        if basis.unit == "message":
+            total, count = figures.turn_total_us, figures.turn_count
+            formula = "Σ(reply − customer turn) / turns"
+            value = Fraction(total, 1_000_000 * count) if count else None
+            numerator, denominator = _seconds(total), Decimal(count)
+        else:
+            count = sum(sessions for _, _, sessions in figures.session_groups)
+            formula = "Σ over sessions of (Σ(reply − customer turn) / turns) / sessions"
+            per_session = sum((Fraction(t, 1_000_000 * n) for n, t, _ in figures.session_groups), Fraction(0))
+            value = per_session / count if count else None
+            numerator, denominator = Decimal(str(rounded(per_session, 6))), Decimal(count)
+    extra = {"slowest": [{"id": rid, "seconds": str(_seconds(us))} for rid, us in slowest],
+             "unanswered_sessions": figures.unanswered}
+    notes = notes + (what,) + cap_note
+    if value is None:
+        return _base(code, "empty", formula=formula, inputs=inputs, notes=notes, extra=extra,
+                     reason=Text("评价期内没有得到回复的咨询", "no answered consultation in the period"))
+    found = _base(code, "ok", value=value, formula=formula, numerator=numerator, denominator=denominator,
+                  inputs=inputs, notes=notes, extra=extra)
+    return found if basis.bots_excluded else _not_comparable(found)
 
 
 def _frt_from_records(ctx: EvalContext, bots_out: bool, window: Mapping[str, str] | None, notes: tuple[Text, ...]) -> Indicator:
@@ -249,11 +318,43 @@ def average_response_time(ctx: EvalContext) -> Indicator:
     return _duration("average_response_time", ctx, "average_response")
 
 
+CHATS = ("chats", "messages")
+
+
+def _consultations(ctx: EvalContext) -> measures.Consultations | None:
+    return engine(ctx).consultations() if has_section(ctx, CHATS) else None
+
+
+def _from_consultations(code: str, ctx: EvalContext, part: str, formula: str, section: tuple[str, ...], what: Text,
+                        notes: tuple[Text, ...] = ()) -> Indicator | None:
+    """A rate over the consultations (chat sessions) of the period, or None when the bundle has no chat messages."""
+    figures = _consultations(ctx)
+    if figures is None:
+        return None
+    numerator = getattr(figures, part)
+    inputs = ((CHATS, "records"),) + (((section, "records"),) if section != CHATS else ())
+    if numerator is None:
+        return _missing(code, Text(f"证据包缺少 {'.'.join(section)}", f"the bundle lacks {'.'.join(section)}"), inputs)
+    notes = notes + (what,)
+    extra = {"unreplied": list(figures.unreplied)} if part == "replied_by_human" else {}
+    if figures.total == 0:
+        return _base(code, "empty", formula=formula, inputs=inputs, notes=notes, extra=extra,
+                     reason=Text("评价期内没有咨询会话", "no consultation in the period"))
+    return _base(code, "ok", value=Fraction(numerator * 100, figures.total), formula=formula, numerator=Decimal(numerator),
+                 denominator=Decimal(figures.total), inputs=inputs, notes=notes, extra=extra)
+
+
 def conversion_rate(ctx: EvalContext) -> Indicator:
     industry = ctx.data["organization"].get("industry")
     note = Text(f"行业：{industry}", f"industry: {industry}") if industry else Text("未声明行业", "no industry declared")
-    return _ratio("conversion_rate", ctx.data, ("performance", "consultations", "orders"),
-                  ("performance", "consultations", "total"), "orders / consultations × 100", notes=(note,))
+    found = _ratio("conversion_rate", ctx.data, ("performance", "consultations", "orders"),
+                   ("performance", "consultations", "total"), "orders / consultations × 100", notes=(note,))
+    if found.state == "missing":
+        return _from_consultations("conversion_rate", ctx, "converted", "consultations with an order / consultations × 100",
+                                   ("orders", "records"), Text("由聊天会话和订单记录计算（INT-092）",
+                                                               "computed from the chat sessions and the orders naming them (INT-092)"),
+                                   (note,)) or found
+    return found
 
 
 SATISFIED = ("consumer_rating", "consumer_survey")
@@ -262,11 +363,9 @@ SATISFIED = ("consumer_rating", "consumer_survey")
 def satisfaction_rate(ctx: EvalContext) -> Indicator:
     code = "satisfaction_rate"
     evaluations = ctx.data.get("satisfaction_evaluations")
-    if evaluations is None:
-        return _missing(code, Text("证据包缺少 satisfaction_evaluations", "the bundle lacks satisfaction_evaluations"))
     satisfied = responses = 0
     inputs = []
-    for index, item in enumerate(evaluations):
+    for index, item in enumerate(evaluations or ()):
         covers = item["covers"]
         if item["method"] not in SATISFIED:
             continue
@@ -276,6 +375,14 @@ def satisfaction_rate(ctx: EvalContext) -> Indicator:
         responses += item["responses"]
         inputs.append((("satisfaction_evaluations", index), item["id"]))
     if not inputs:
+        figures = _consultations(ctx) if has_section(ctx, ("chats", "sessions")) else None
+        if figures is not None and figures.rated:
+            return _base(code, "ok", value=Fraction(figures.satisfied * 100, figures.rated),
+                         formula="(very satisfied + satisfied) / rated sessions × 100", numerator=Decimal(figures.satisfied),
+                         denominator=Decimal(figures.rated), inputs=((("chats", "sessions"), "records"), (CHATS, "records")),
+                         notes=(Text("由会话评价计算（INT-092）", "computed from the sessions' ratings (INT-092)"),))
+        if evaluations is None:
+            return _missing(code, Text("证据包缺少 satisfaction_evaluations", "the bundle lacks satisfaction_evaluations"))
         return _missing(code, Text("评价期内没有顾客评价（consumer_rating/consumer_survey）",
                                    "no consumer rating or survey covers the period"))
     if responses == 0:
@@ -286,18 +393,22 @@ def satisfaction_rate(ctx: EvalContext) -> Indicator:
 
 
 def reply_rate(ctx: EvalContext) -> Indicator:
-    return _ratio("reply_rate", ctx.data, ("performance", "consultations", "replied_by_human"),
-                  ("performance", "consultations", "total"), "human-replied consultations / consultations × 100")
+    found = _ratio("reply_rate", ctx.data, ("performance", "consultations", "replied_by_human"),
+                   ("performance", "consultations", "total"), "human-replied consultations / consultations × 100")
+    if found.state == "missing":
+        return _from_consultations("reply_rate", ctx, "replied_by_human", "consultations a human replied to / consultations × 100",
+                                   CHATS, Text("由聊天消息计算：首条顾客消息之后有人工回复的会话",
+                                               "computed from the chat messages: sessions with a human reply after the first customer message")) or found
+    return found
 
 
 def complaint_count(ctx: EvalContext) -> tuple[int | None, tuple[PathTuple, str] | None]:
     given = _get(ctx.data, ("performance", "complaints"))
     if given is not None:
         return given, (("performance", "complaints"), "numerator")
-    complaints = ctx.data.get("complaints")
-    if complaints is None:
+    if not has_section(ctx, ("complaints",)):
         return None, None
-    return sum(1 for c in complaints if _in_period(ctx, c.get("received_at"))), (("complaints",), "numerator (counted)")
+    return engine(ctx).complaints(), (("complaints",), "numerator (counted)")
 
 
 def complaint_rate(ctx: EvalContext) -> Indicator:
@@ -305,78 +416,76 @@ def complaint_rate(ctx: EvalContext) -> Indicator:
     count, source = complaint_count(ctx)
     transactions = _get(ctx.data, ("performance", "transactions"))
     den = (("performance", "transactions"), "denominator")
+    notes: tuple[Text, ...] = ()
+    if transactions is None and has_section(ctx, ("orders", "records")):
+        transactions = engine(ctx).transactions()
+        den = (("orders", "records"), "denominator (paid orders not cancelled, counted)")
+        notes = (Text("总交易数量由订单记录计算：评价期内下单、已付款且未取消的订单（INT-092）",
+                      "transactions counted from the order records: placed in the period, paid and not cancelled (INT-092)"),)
     if count is None or transactions is None:
         what = "performance.transactions" if transactions is None else "complaints / performance.complaints"
         return _missing(code, Text(f"证据包缺少 {what}", f"the bundle lacks {what}"), [den] + ([source] if source else []))
     assert source is not None
     if transactions == 0:
-        return _base(code, "empty", formula="complaints / transactions × 100", inputs=(source, den),
+        return _base(code, "empty", formula="complaints / transactions × 100", inputs=(source, den), notes=notes,
                      reason=Text("总交易数量为0", "there were no transactions"))
     return _base(code, "ok", value=Fraction(count * 100, transactions), formula="complaints / transactions × 100 (a percentage, INT-041)",
-                 numerator=Decimal(count), denominator=Decimal(transactions), inputs=(source, den))
+                 numerator=Decimal(count), denominator=Decimal(transactions), inputs=(source, den), notes=notes)
 
 
 # ------------------------------------------------------------------ A.2
 
 
 def negative_review_rate(ctx: EvalContext) -> Indicator:
-    return _ratio("negative_review_rate", ctx.data, ("performance", "reviews", "negative"), ("performance", "reviews", "total"),
-                  "negative reviews / reviews × 100")
+    code = "negative_review_rate"
+    found = _ratio(code, ctx.data, ("performance", "reviews", "negative"), ("performance", "reviews", "total"),
+                   "negative reviews / reviews × 100")
+    if found.state != "missing" or not has_section(ctx, ("reviews",)):
+        return found
+    figures = engine(ctx).reviews()
+    assert figures is not None
+    inputs = ((("reviews",), "records"),)
+    if figures.total == 0:
+        return _base(code, "empty", formula="negative reviews / reviews × 100", inputs=inputs,
+                     reason=Text("评价期内没有商品评价", "no review was posted in the period"))
+    return _base(code, "ok", value=Fraction(figures.negative * 100, figures.total), formula="negative reviews / reviews × 100",
+                 numerator=Decimal(figures.negative), denominator=Decimal(figures.total), inputs=inputs,
+                 notes=(Text("由评价记录计算", "computed from the review records"),))
 
 
 def feedback_handling_rate(ctx: EvalContext) -> Indicator:
     code = "feedback_handling_rate"
-    feedback = ctx.data.get("feedback")
-    if feedback is None:
+    if not has_section(ctx, ("feedback",)):
         return _missing(code, Text("证据包缺少 feedback", "the bundle lacks feedback"))
-    chosen = [(i, f) for i, f in enumerate(feedback) if _in_period(ctx, f.get("received_at"))]
-    handled = [f["id"] for _, f in chosen if f.get("fed_back_at")]
-    open_items = [f["id"] for _, f in chosen if not f.get("fed_back_at")]
+    figures = engine(ctx).feedback()
+    assert figures is not None
     inputs = ((("feedback",), "records"),)
-    extra = {"open": open_items[:20]}
-    if not chosen:
+    extra = {"open": list(figures.open)}
+    if not figures.total:
         return _base(code, "empty", formula="fed-back feedback / feedback × 100", inputs=inputs,
                      reason=Text("评价期内没有顾客反馈", "no customer feedback in the period"), extra=extra)
-    return _base(code, "ok", value=Fraction(len(handled) * 100, len(chosen)), formula="fed-back feedback / feedback × 100",
-                 numerator=Decimal(len(handled)), denominator=Decimal(len(chosen)), inputs=inputs, extra=extra)
+    return _base(code, "ok", value=Fraction(figures.handled * 100, figures.total), formula="fed-back feedback / feedback × 100",
+                 numerator=Decimal(figures.handled), denominator=Decimal(figures.total), inputs=inputs, extra=extra)
 
 
 def refund_duration(ctx: EvalContext) -> Indicator:
     code = "refund_duration"
-    refunds = ctx.data.get("refunds")
-    if refunds is None:
+    if not has_section(ctx, ("refunds",)):
         return _missing(code, Text("证据包缺少 refunds", "the bundle lacks refunds"))
     default = _get(ctx.data, ("refund_policy", "platform_default_hours"))
-    total = Fraction(0)
-    count = 0
-    late: list[str] = []
-    unknown: list[str] = []
-    longest = Fraction(0)
-    for refund in refunds:
-        if refund.get("compensated_first_by_platform") or not _in_period(ctx, refund.get("requested_at")):
-            continue
-        start = refund.get("return_received_at") if refund["return_required"] else refund.get("refund_agreed_at")
-        if not start or not refund.get("refunded_at"):
-            unknown.append(refund["id"])
-            continue
-        seconds = (ctx.instants.parse(refund["refunded_at"]) - ctx.instants.parse(start)).total_seconds()
-        hours_taken = exact(seconds) / 3600
-        total += hours_taken
-        count += 1
-        longest = max(longest, hours_taken)
-        limit = refund.get("agreed_within_hours", default)
-        if limit is None:
-            unknown.append(refund["id"])
-        elif hours_taken > exact(limit):
-            late.append(refund["id"])
+    figures = engine(ctx).refunds(default)
+    assert figures is not None
     inputs = ((("refunds",), "records"),) + (((("refund_policy", "platform_default_hours"), "default limit"),) if default is not None else ())
-    extra = {"late": late[:20], "undecided": unknown[:20], "max_hours": str(rounded(longest, 2)) if count else None,
-             "within_limit": not late and not unknown}
-    if count == 0:
+    total = Fraction(figures.total_us, 3_600_000_000)
+    extra = {"late": [rid for rid, _ in figures.late], "late_hours": [str(rounded(Fraction(us, 3_600_000_000), 2)) for _, us in figures.late],
+             "late_count": figures.late_count, "undecided": list(figures.undecided), "undecided_count": figures.undecided_count,
+             "max_hours": str(rounded(Fraction(figures.longest_us, 3_600_000_000), 2)) if figures.count else None,
+             "within_limit": not figures.late_count and not figures.undecided_count}
+    if figures.count == 0:
         return _base(code, "empty", formula="Σ(refunded_at − start) / n, hours", inputs=inputs, extra=extra,
                      reason=Text("评价期内没有已完成的退款", "no completed refund in the period"))
-    return _base(code, "ok", value=total / count, formula="Σ(refunded_at − start) / n, hours",
-                 numerator=Decimal(str(rounded(total, 6))), denominator=Decimal(count), inputs=inputs, extra=extra)
+    return _base(code, "ok", value=total / figures.count, formula="Σ(refunded_at − start) / n, hours",
+                 numerator=Decimal(str(rounded(total, 6))), denominator=Decimal(figures.count), inputs=inputs, extra=extra)
 
 
 def platform_help_rate(ctx: EvalContext) -> Indicator:

@@ -284,8 +284,8 @@ class Scoring:
     requirements: dict[str, Check] = field(default_factory=dict)
 
     def locate(self, path: PathTuple, note: str | None = None) -> dict[str, Any]:
-        line, col = self.bundle.locate(path)
-        return EvidenceRef(render(path), self.bundle.file_name, line, col, note or None).to_json()
+        file_name, line, col = self.bundle.cite(path)
+        return EvidenceRef(render(path), file_name, line, col, note or None).to_json()
 
 
 Condition = Callable[[Scoring], Check]

@@ -7,7 +7,7 @@ import sys
 
 from tests.helpers import REPO
 
-HEAVY = ("jsonschema", "ruamel", "jsonpath_ng", "chinese_calendar", "referencing")
+HEAVY = ("jsonschema", "ruamel", "jsonpath_ng", "chinese_calendar", "referencing", "duckdb", "pyspark", "pyarrow", "rich", "tqdm")
 
 
 def _imported(code: str) -> set[str]:
@@ -26,3 +26,15 @@ def test_importing_the_cli_is_light():
 
 def test_linting_a_valid_policy_imports_no_heavy_library():
     assert _imported("from checker.cli import main; main(['lint', 'policies/db33-t-2039-2017/7.5.1.2.yaml'])") == set()
+
+
+def test_help_and_version_import_no_engine():
+    calls = "; ".join(f"main({args!r})" for args in (["--version"], ["--help"], ["kpis", "--help"], ["batch", "--help"]))
+    quiet = f"import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n    from checker.cli import main; {calls}"
+    assert _imported(quiet) == set()
+
+
+def test_checking_an_inline_bundle_imports_no_engine():
+    found = _imported("import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+                      "    from checker.cli import main; main(['check', 'evidence_samples/nanjing-home-textiles-aaaa', '--format', 'json'])")
+    assert not found & {"duckdb", "pyspark", "pyarrow"}

@@ -16,7 +16,7 @@ from typing import Any
 
 from checker import scoring
 from checker.baseline import gate, mark, read_report
-from checker.bundle import Bundle, Limits, load_bundle
+from checker.bundle import Bundle, Limits, bundle_schema, load_bundle
 from checker.engine import Result, evaluate
 from checker.errors import CheckerError
 from checker.findings import exit_code, summarize
@@ -70,7 +70,10 @@ def evaluate_bundle(
             model = scoring.load_model(model_file, policy_set, scoring_display(model_file, roots))
     if need_grade and model is None:
         raise CheckerError.at("ECS001", "grading needs NJ-ECCS among the standards checked (and its scoring model)", "<command line>")
-    bundle = load_bundle(bundle_path, as_of, limits or Limits(), display=str(bundle_path))
+    from checker.evidence import sections_to_read
+
+    wanted = sections_to_read(policy_set.policies, bundle_schema()["properties"])
+    bundle = load_bundle(bundle_path, as_of, limits or Limits(), display=str(bundle_path), materialize=wanted)
     result = evaluate(policy_set, bundle, standards, debug=debug, waivers=waiver_file)
     check_max_active(result.waivers, max_waivers)
     if model is not None:

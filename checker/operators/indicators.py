@@ -23,7 +23,25 @@ def describe(indicator: kpis.Indicator) -> Text:
         reason = indicator.reason or Text("无法计算", "cannot be computed")
         return Text(f"{indicator.name.zh}：{reason.zh}", f"{indicator.name.en}: {reason.en}")
     ratio = f" ({indicator.numerator}/{indicator.denominator})" if indicator.denominator is not None else ""
-    return Text(f"{indicator.name.zh} {indicator.shown()}{unit}{ratio}", f"{indicator.name.en} {indicator.shown()}{unit}{ratio}")
+    found = Text(f"{indicator.name.zh} {indicator.shown()}{unit}{ratio}", f"{indicator.name.en} {indicator.shown()}{unit}{ratio}")
+    worst = worst_records(indicator)
+    return found.join(worst) if worst is not None else found
+
+
+WORST_SHOWN = 3
+
+
+def worst_records(indicator: kpis.Indicator) -> Text | None:
+    """The worst records behind an indicator computed from raw records (INT-093), for the finding's message."""
+    slowest = indicator.extra.get("slowest") or []
+    unreplied = indicator.extra.get("unreplied") or []
+    if slowest:
+        shown = ", ".join(f"{r['id']} ({r['seconds']} s)" for r in slowest[:WORST_SHOWN])
+        return Text(f"最慢：{shown}", f"slowest: {shown}")
+    if unreplied:
+        shown = ", ".join(unreplied[:WORST_SHOWN])
+        return Text(f"无人工回复：{shown}", f"no human reply: {shown}")
+    return None
 
 
 @register(

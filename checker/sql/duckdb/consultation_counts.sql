@@ -1,0 +1,2 @@
+SELECT count(*) AS total, count(*) FILTER (WHERE replied) AS replied
+FROM consultations;

@@ -1,0 +1,2 @@
+SELECT count(*) AS total, count_if(replied) AS replied
+FROM consultations

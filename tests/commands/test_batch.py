@@ -1,0 +1,103 @@
+"""`ecs-check batch`: one result per bundle (the bytes of `check --format json`), an aggregate, isolation, resumption."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checker.batch import discover
+from checker.errors import CheckerError
+from tests.helpers import REPO
+
+SAMPLES = REPO / "evidence_samples"
+
+
+@pytest.fixture
+def batch_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "bundles"
+    root.mkdir()
+    shutil.copytree(SAMPLES / "nanjing-home-textiles-aaaa", root / "nj-a")
+    shutil.copytree(SAMPLES / "nanjing-snack-food-aaa", root / "nj-b")
+    shutil.copytree(SAMPLES / "hangzhou-operator-compliant", root / "hz")
+    (root / "broken").mkdir()
+    (root / "broken" / "bundle.yaml").write_text("schema_version: '1.0'\n", encoding="utf-8")
+    return root
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_a_broken_bundle_is_reported_and_the_others_still_run(ecs, batch_dir, tmp_path):
+    out = tmp_path / "out"
+    run = ecs("batch", str(batch_dir), "--output", str(out), "--jobs", "2", "--progress", "lines")
+    assert run.code == 2
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["bundles"] == {"total": 4, "pass": 0, "fail": 3, "unusable": 1, "internal_error": 0}
+    broken = next(r for r in summary["results"] if r["name"] == "broken")
+    assert broken["status"] == "unusable" and broken["result"] is None and "ECS301" in broken["error"]
+    assert sorted(p.name for p in (out / "results").iterdir()) == ["hz.json", "nj-a.json", "nj-b.json"]
+    assert "[4/4]" in run.err and "broken: unusable" in run.err
+    for name in ("nj-a", "hz"):
+        checked = ecs("check", str(batch_dir / name), "--format", "json")
+        assert (out / "results" / f"{name}.json").read_text(encoding="utf-8") == checked.out
+    assert summary["grades"]["AAAA"] == 1 and summary["grades"]["AAA"] == 1 and summary["grades"]["not_graded"] == 0
+    assert sum(summary["grades"].values()) == 3
+    lines = (out / "summary.csv").read_text().splitlines()
+    assert lines[0].startswith("policy,standard,clause,item,title,judged,pass_rate,most_failed_rank,pass,fail")
+    assert summary["most_failed"] and summary["most_failed"][0]["failing"] >= summary["most_failed"][-1]["failing"]
+
+
+def test_same_bytes_with_one_or_two_jobs_and_after_resuming(ecs, batch_dir, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    ecs("batch", str(batch_dir), "-o", str(one), "-j", "1", "--progress", "none")
+    ecs("batch", str(batch_dir), "-o", str(two), "-j", "2", "--progress", "none")
+    assert _tree(one) == _tree(two)
+    again = ecs("batch", str(batch_dir), "-o", str(one), "-j", "2", "--progress", "lines")
+    assert again.err.count("(resumed)") == 4 and "(4 resumed)" in again.err
+    assert _tree(one) == _tree(two)
+
+
+def test_changed_inputs_are_evaluated_again(ecs, batch_dir, tmp_path):
+    out = tmp_path / "out"
+    ecs("batch", str(batch_dir), "-o", str(out), "--progress", "none")
+    attachment = next((batch_dir / "nj-a" / "docs").iterdir())
+    attachment.write_text(attachment.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    again = ecs("batch", str(batch_dir), "-o", str(out), "--progress", "lines")
+    assert "(3 resumed)" in again.err and "nj-a: fail, grade" in again.err
+    result = json.loads((out / "results" / "nj-a.json").read_text())
+    assert any(a["status"] == "mismatch" for a in result["bundle"]["attachments"])
+    fresh = ecs("batch", str(batch_dir), "-o", str(out), "--no-resume", "--progress", "lines")
+    assert "resumed)" not in fresh.err.replace("(0 resumed)", "")
+
+
+def test_manifest_paths_are_relative_to_it(tmp_path, batch_dir, ecs):
+    manifest = tmp_path / "list.txt"
+    manifest.write_text("# two bundles\nbundles/nj-a\nbundles/hz   # operator\n\n", encoding="utf-8")
+    assert [(t.name, t.display) for t in discover(manifest)] == [("bundles__hz", "bundles/hz"), ("bundles__nj-a", "bundles/nj-a")]
+    manifest.write_text("bundles/nj-a\nbundles/nj-a\n", encoding="utf-8")
+    with pytest.raises(CheckerError, match="listed twice"):
+        discover(manifest)
+    run = ecs("batch", str(tmp_path / "nothing"), "-o", str(tmp_path / "o"))
+    assert run.code == 2 and "ECS002" in run.err
+
+
+def test_names_that_collide_get_a_digest(tmp_path):
+    (tmp_path / "a b").mkdir()
+    (tmp_path / "a b" / "bundle.yaml").write_text("x: 1\n")
+    (tmp_path / "a_b").mkdir()
+    (tmp_path / "a_b" / "bundle.yaml").write_text("x: 1\n")
+    names = [t.name for t in discover(tmp_path)]
+    assert len(set(names)) == 2 and all(n.startswith("a_b-") for n in names)
+
+
+def test_batch_in_a_real_process_shows_plain_lines(batch_dir, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "checker", "batch", str(batch_dir), "-o", str(tmp_path / "o"), "-j", "2"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 2
+    assert "ecs-check: [1/4]" in done.stderr and "4 bundles: 0 pass, 3 fail, 1 unusable" in done.stderr
