@@ -143,15 +143,15 @@ def decode_text(raw: bytes, display: str) -> str:
 try:
     from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - libyaml missing: slower, same behaviour
-    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
+    from yaml.parser import Parser as _PyParser
     from yaml.reader import Reader as _Reader
     from yaml.scanner import Scanner as _Scanner
 
-    class _PurePythonParser(_Reader, _Scanner, _Parser):  # type: ignore[misc,valid-type]
+    class _PurePythonParser(_Reader, _Scanner, _PyParser):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
             _Reader.__init__(self, stream)
             _Scanner.__init__(self)
-            _Parser.__init__(self)
+            _PyParser.__init__(self)
 
     _Parser = _PurePythonParser  # type: ignore[misc,assignment]
 
@@ -187,7 +187,7 @@ class _Constructor(BaseConstructor):
     def __init__(self) -> None:
         super().__init__()
         self.display = "<input>"
-        self.marks: dict[int, Position] = {}
+        self.node_marks: dict[int, Position] = {}
         self.key_marks: dict[int, dict[str, Position]] = {}
         self.item_marks: dict[int, list[Position]] = {}
 
@@ -240,7 +240,7 @@ class _Constructor(BaseConstructor):
         data: list[Any] = []
         yield data
         data.extend(self.construct_object(child) for child in node.value)
-        self.marks[id(data)] = _pos(node)
+        self.node_marks[id(data)] = _pos(node)
         self.item_marks[id(data)] = [_pos(child) for child in node.value]
 
     def construct_map(self, node: MappingNode) -> Any:
@@ -262,7 +262,7 @@ class _Constructor(BaseConstructor):
                 )
             keys[key] = _pos(key_node)
             data[key] = self.construct_object(value_node)
-        self.marks[id(data)] = _pos(node)
+        self.node_marks[id(data)] = _pos(node)
         self.key_marks[id(data)] = keys
 
 
@@ -308,7 +308,7 @@ class _Loader(Composer, _Parser, _Constructor, _Resolver):  # type: ignore[misc,
 class YamlSourceMap:
     def __init__(self, data: Any, loader: _Constructor) -> None:
         self._data = data
-        self._marks = loader.marks
+        self._marks = loader.node_marks
         self._key_marks = loader.key_marks
         self._item_marks = loader.item_marks
 

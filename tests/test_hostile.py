@@ -46,6 +46,17 @@ def test_the_corpus_stays_under_the_memory_limit(corpus_run):
     assert corpus_run["peak_rss_bytes"] < MEMORY_LIMIT, f"peak {corpus_run['peak_rss_bytes'] / 2**20:.0f} MiB"
 
 
+def test_the_memory_figure_is_the_harness_own_not_the_test_runner_s():
+    """A parent holding 256 MiB must not show in the peak of the process it starts (ru_maxrss would)."""
+    held = bytearray(256 * 1024 * 1024)
+    for offset in range(0, len(held), 4096):
+        held[offset] = 1
+    code = f"import sys; sys.path.insert(0, {str(HERE)!r}); from harness import peak_rss_bytes; print(peak_rss_bytes())"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    del held
+    assert int(child.stdout) < 128 * 1024 * 1024
+
+
 def test_corpus_is_large_and_well_formed():
     assert len(CASES) >= 40
     assert len({case.id for case in CASES}) == len(CASES)

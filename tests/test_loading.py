@@ -211,3 +211,44 @@ def test_json_members_are_read_only_as_far_as_needed_and_resume():
     assert source_map.locate(("w", "k", 0)) == (3, 14)
     assert source_map.locate(("z",)) == (2, 2)
     assert source_map.locate(("z", "missing")) == (2, 2)
+
+
+_BOTH_PARSERS = r'''
+import json, sys
+if sys.argv[1] == "python":
+    sys.modules["yaml._yaml"] = None  # as on a machine whose PyYAML was built without libyaml
+from checker.errors import CheckerError
+from checker.loading import parse_yaml
+out = []
+for text in json.loads(sys.stdin.read()):
+    try:
+        data, source_map = parse_yaml(text, "x.yaml")
+        out.append(["ok", data, source_map.locate(("complaints", 1, "received_at"))])
+    except CheckerError as err:
+        (problem,) = err.problems
+        out.append(["error", problem.code, problem.location.line, problem.location.column])
+print(json.dumps(out, sort_keys=True, default=str))
+'''
+
+
+def test_the_pure_python_yaml_parser_gives_the_same_data_positions_and_refusals():
+    """Without libyaml the fallback parser must behave exactly as the C one."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "evidence_samples" / "hangzhou-operator-gaps" / "bundle.yaml"
+    texts = [
+        "a: 1\nb: 2\na: 3\n", "a: &x [1, 2]\nb: *x\n", "a: {x: 1}\nb:\n  <<: {x: 2}\n",
+        "a: !custom 1\n", "a: 1\n---\nb: 2\n", "a: [1, 2\n", "a: .nan\n", "1: a\n", "[" * 300 + "]" * 300,
+        "complaints:\n  - id: C-1\n    received_at: x\n  - id: C-2\n    received_at: y\n",
+        sample.read_text(encoding="utf-8"),
+    ]
+    results = {}
+    for parser in ("c", "python"):
+        run = subprocess.run([sys.executable, "-c", _BOTH_PARSERS, parser], input=json.dumps(texts),
+                             capture_output=True, text=True, check=True)
+        results[parser] = json.loads(run.stdout)
+    assert results["python"] == results["c"]
+    assert [entry[0] for entry in results["c"]] == ["error"] * 9 + ["ok", "ok"]
