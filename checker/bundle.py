@@ -147,13 +147,18 @@ def _schema_node(schema_path_parts: Sequence[Any]) -> Mapping[str, Any]:
             node = node[part]
         else:
             break
-        if isinstance(node, Mapping) and "$ref" in node and "description" not in node:
-            target = _resolve(root, node["$ref"])
-            if isinstance(target, Mapping) and "description" in target:
-                described = target
-        if isinstance(node, Mapping) and "description" in node:
+        if _described(node):
             described = node
+        elif isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            target = _resolve(root, node["$ref"])
+            if _described(target):
+                described = target
     return described
+
+
+def _described(node: Any) -> bool:
+    """A schema object with a description (not a `properties` map that has a field named "description")."""
+    return isinstance(node, Mapping) and isinstance(node.get("description"), str)
 
 
 def _resolve(root: Mapping[str, Any], ref: str) -> Any:

@@ -230,9 +230,12 @@ def test_extension_sections_are_nested_at_most_64_deep(tmp_path):
         ("quality_audits:\n  - {id: Q-1, date: 2025-06-30, auditor: {name: a, role: b}, sample_size: 1, covers: {start: 2025-01-01, "
          "end: 2025-07-31}, checks: {greeting: {checked: 1, compliant: 1}}}\n",
          "the audit is dated 2025-06-30 but covers conversations up to 2025-07-31; an audit cannot cover days after its own date"),
+        ("licences:\n  activities:\n    - {code: '', description: x}\n",
+         '"" is not valid here; expected a code: lower-case letters, digits and underscores, starting with a letter, '
+         'such as information_leak or apparel_retail'),
     ],
     ids=["count-over-2-53", "percent-over-100", "id-with-bidi-override", "date-before-1900", "yes-no-are-text", "start-at-24",
-         "audit-covers-after-its-date"],
+         "audit-covers-after-its-date", "code-beside-a-field-named-description"],
 )
 def test_more_impossible_values_are_refused_in_plain_words(tmp_path, body, message):
     assert [m for _, _, _, m in problems_of(write(tmp_path, body))] == [message]
