@@ -493,6 +493,11 @@ def _get(record: Any, steps: tuple[str, ...] | str) -> Any:
     return node
 
 
+def _head(steps: tuple[str, ...] | str) -> str:
+    """The record key a field starts at."""
+    return steps if type(steps) is str else steps[0]
+
+
 def each_record(data: Any, pattern: Sequence[str]) -> Iterator[tuple[PathTuple, Any]]:
     """Like `walk`, but a trailing `*` is iterated in place (the hot path for long lists)."""
     if pattern and pattern[-1] == "*":
@@ -596,6 +601,9 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
         for path, records in walk(data, pattern):
             if not isinstance(records, list):  # a record file, checked in checker.records
                 continue
+            ids = [record.get("id") for record in records if isinstance(record, dict)]
+            if len(set(ids)) == len(ids):  # the usual case, told at C speed; else find and locate each repeat
+                continue
             seen: dict[Any, int] = {}
             for index, record in enumerate(records):
                 rid = record.get("id") if isinstance(record, dict) else None
@@ -611,17 +619,34 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
     as_of_text = as_of.isoformat()
     limit_texts: dict[str, str] = {}
     for pattern, (pairs, events) in _grouped().items():
+        # Which pairs and events can apply depends only on the record's keys,
+        # and most records of a list share the same few: work that out once per
+        # set of keys, then only those fields are read (this loop runs for
+        # every record of every list).
+        heads = frozenset(_head(steps) for pair in pairs for steps in pair[:2]) | {_head(steps) for steps, _ in events}
+        applicable: dict[frozenset[str], tuple[list[Any], list[Any]]] = {}
         for path, record in each_record(data, pattern):
-            for earlier_steps, later_steps, earlier, later in pairs:
-                a, b = _get(record, earlier_steps), _get(record, later_steps)
+            if not isinstance(record, dict):
+                continue
+            keys = heads.intersection(record)
+            chosen = applicable.get(keys)
+            if chosen is None:
+                chosen = applicable[keys] = (
+                    [pair for pair in pairs if _head(pair[0]) in keys and _head(pair[1]) in keys],
+                    [event for event in events if _head(event[0]) in keys],
+                )
+            get = record.get
+            for earlier_steps, later_steps, earlier, later in chosen[0]:
+                a = get(earlier_steps) if type(earlier_steps) is str else _get(record, earlier_steps)
+                b = get(later_steps) if type(later_steps) is str else _get(record, later_steps)
                 if a is None or b is None:
                     continue
                 after = a > b if _same_shape(a, b) else check.compare(check.when(a), check.when(b)) > 0
                 if after:
                     template = ORDER_MESSAGES.get((pattern, earlier, later), "{later} ({b}) is before {earlier} ({a})")
                     check.add("ECS302", template.format(earlier=earlier, later=later, a=a, b=b), _field_path(path, later))
-            for steps, name in events:
-                value = _get(record, steps)
+            for steps, name in chosen[1]:
+                value = get(steps) if type(steps) is str else _get(record, steps)
                 if value is None:
                     continue
                 if len(value) == 10:
@@ -635,7 +660,8 @@ def value_problems(doc: Document, data: Mapping[str, Any], instants: timecalc.In
                             bound = limit_texts[suffix] = limit.astimezone(dt.timezone(offset)).isoformat()
                         except ValueError:
                             bound = None
-                    if bound is not None and _same_shape(value, bound):
+                    # the same offset (the key) and the same layout: string order is time order
+                    if bound is not None and len(value) == len(bound) and value[10] == "T":
                         late = value >= bound
                     else:
                         late = check.when(value) >= limit if len(value) > 10 else False

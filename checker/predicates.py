@@ -18,6 +18,10 @@ Predicate forms (exactly one operator per mapping):
     {field: a.b, some: P}          {field: a.b, every: P}   over a list field
     {field: a.b, attached: true}   an attachment whose file is present and digest-matched
 
+Within `all` and `any`, tests of a field against a literal run first: the
+three-valued answer is the same in any order, and a trace shows the order
+in which they ran.
+
 A field predicate may add `if_missing: true|false`: the answer when the
 field is absent or null, instead of unknown (e.g. a complaint without the
 first-contact flag is read as not resolved at first contact).
@@ -92,6 +96,43 @@ def getter(field: str, env: CompileEnv, at: tuple[Any, ...]) -> Callable[[Any], 
         return node
 
     return get
+
+
+def _one_key(field: str) -> str | None:
+    """The key of a field that is one plain step (`category`), for predicates that read it inline."""
+    try:
+        steps = field_steps(field)
+    except PathSyntaxError:
+        return None
+    return steps[0] if len(steps) == 1 and isinstance(steps[0], str) else None
+
+
+def _literal_equality(field: str, get: Callable[[Any], Any], arg: Any, want: bool, if_missing: bool | None) -> Pred:
+    """`field equals|not_equals literal`, answering `if_missing` when the field is absent or null.
+
+    The commonest filter of all, so a one-step field is read inline rather
+    than through its getter (one call fewer per record).
+    """
+    key = _one_key(field)
+    if key is None:
+        return lambda r: if_missing if (v := get(r)) is MISSING else (v == arg) is want
+
+    def equality(record: Any) -> bool | None:
+        try:
+            value = record.get(key)
+        except AttributeError:  # not a mapping
+            return if_missing
+        return if_missing if value is None else (value == arg) is want
+
+    return equality
+
+
+_LITERAL_OPS = ("equals", "not_equals", "in", "not_in", "present", "nonempty")
+
+
+def _is_literal_test(spec: Mapping[str, Any]) -> bool:
+    """A field compared with a literal: a lookup and a comparison, no parsing."""
+    return "field" in spec and any(op in spec and not isinstance(spec[op], Mapping) for op in _LITERAL_OPS)
 
 
 def compile_value(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> Bound:
@@ -216,7 +257,10 @@ def compile_predicate(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> BoundP
         if kind in ("all", "any"):
             if not isinstance(arg, list) or not arg:
                 raise env.error("ECS104", f"{kind} takes a non-empty list of predicates", at + (kind,))
-            parts = [compile_predicate(p, env, at + (kind, i)) for i, p in enumerate(arg)]
+            compiled = [compile_predicate(p, env, at + (kind, i)) for i, p in enumerate(arg)]
+            # Three-valued and/or give the same answer in any order, so the
+            # cheap literal tests run first and spare the costlier ones.
+            parts = [compiled[i] for i in sorted(range(len(arg)), key=lambda i: not _is_literal_test(arg[i]))]
             combine = _tri_all if kind == "all" else _tri_any
             return lambda ctx: combine([p(ctx) for p in parts])
         if kind == "not":
@@ -243,16 +287,15 @@ def compile_predicate(spec: Any, env: CompileEnv, at: tuple[Any, ...]) -> BoundP
     arg = spec[op]
     get = getter(spec["field"], env, at + ("field",))
     right = compile_value(arg, env, at + (op,)) if isinstance(arg, Mapping) and op in VALUE_OPS else None
-    if "if_missing" not in spec:
-        return _traced(_field_predicate(op, arg, get, env, at + (op,), right), spec["field"], op, arg, get, right, None)
-    if_missing = spec["if_missing"]
-    if not isinstance(if_missing, bool) or op in ("present", "nonempty"):
+    if_missing = spec.get("if_missing")
+    if "if_missing" in spec and (not isinstance(if_missing, bool) or op in ("present", "nonempty")):
         raise env.error("ECS104", "if_missing takes true or false, and not with present or nonempty", at + ("if_missing",))
     if op in ("equals", "not_equals") and not isinstance(arg, Mapping):
-        want = op == "equals"
-        return _traced(lambda ctx: (lambda r: if_missing if (v := get(r)) is MISSING else (v == arg) is want),
-                       spec["field"], op, arg, get, None, if_missing)
-    inner = _field_predicate(op, arg, get, env, at + (op,), right)
+        equality = _literal_equality(spec["field"], get, arg, op == "equals", if_missing)
+        return _traced(lambda ctx: equality, spec["field"], op, arg, get, None, if_missing)
+    if if_missing is None:
+        return _traced(_field_predicate(op, arg, spec["field"], get, env, at + (op,), right), spec["field"], op, arg, get, right, None)
+    inner = _field_predicate(op, arg, spec["field"], get, env, at + (op,), right)
 
     def bind_defaulted(ctx: EvalContext) -> Pred:
         test = inner(ctx)
@@ -305,8 +348,8 @@ def _traced(bound: BoundPred, name: str, op: str, arg: Any, get: Callable[[Any],
     return bind
 
 
-def _field_predicate(op: str, arg: Any, get: Callable[[Any], Any], env: CompileEnv, where: tuple[Any, ...],
-                     value_of: Bound | None) -> BoundPred:
+def _field_predicate(op: str, arg: Any, field: str, get: Callable[[Any], Any], env: CompileEnv,
+                     where: tuple[Any, ...], value_of: Bound | None) -> BoundPred:
 
     if op in ("present", "nonempty"):
         if not isinstance(arg, bool):
@@ -345,16 +388,30 @@ def _field_predicate(op: str, arg: Any, get: Callable[[Any], Any], env: CompileE
         if arg is not True:
             raise env.error("ECS104", "within_period takes true", where)
 
+        key = _one_key(field)
+
         def bind_period(ctx: EvalContext) -> Pred:
             window = ctx.period_window()
+            contains, seen = window.contains, window.seen
 
-            def inside(record: Any) -> bool | None:
-                value = get(record)
-                if value is MISSING:
+            if key is None:
+                def inside(record: Any) -> bool | None:
+                    value = get(record)
+                    return None if value is MISSING else contains(value)
+
+                return inside
+
+            def inside_one_key(record: Any) -> bool | None:  # the usual case, read inline
+                try:
+                    value = record.get(key)
+                except AttributeError:
                     return None
-                return window.contains(value)
+                if value is None:
+                    return None
+                known = seen.get(value)
+                return contains(value) if known is None else known
 
-            return inside
+            return inside_one_key
 
         return bind_period
 
@@ -387,9 +444,7 @@ def _field_predicate(op: str, arg: Any, get: Callable[[Any], Any], env: CompileE
         value_of = compile_value(arg, env, where)
 
     if op in ("equals", "not_equals"):
-        want = op == "equals"
-        if not isinstance(arg, Mapping):  # a literal: no per-record value lookup
-            return lambda ctx: (lambda r: None if (v := get(r)) is MISSING else (v == arg) is want)
+        want = op == "equals"  # a literal was compiled by _literal_equality; here the value is looked up
 
         def bind_eq(ctx: EvalContext) -> Pred:
             other = value_of(ctx)

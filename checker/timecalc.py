@@ -211,7 +211,7 @@ class Window:
         self.start, self.end = start, end
         self.instants = instants
         self._bounds: dict[str, tuple[str, str] | None] = {}
-        self._seen: dict[str, bool] = {}  # every policy reading the same timestamps asks again
+        self.seen: dict[str, bool] = {}  # the answers so far: every policy reading the same timestamps asks again
 
     def _bounds_for(self, suffix: str) -> tuple[str, str] | None:
         if suffix not in self._bounds:
@@ -227,9 +227,11 @@ class Window:
         return self._bounds[suffix]
 
     def contains(self, text: str) -> bool:
-        known = self._seen.get(text)
+        known = self.seen.get(text)
         if known is None:
-            known = self._seen[text] = self._contains(text)
+            known = self._contains(text)
+            if text not in self.instants.naive:  # an offset-less text is parsed (and so noted) at every reading
+                self.seen[text] = known
         return known
 
     def _contains(self, text: str) -> bool:

@@ -64,6 +64,23 @@ def test_predicate(spec, record, expected):
     assert holds(spec, record, {"limit": 5}) is expected
 
 
+def test_literal_tests_run_first_and_spare_the_costlier_ones():
+    """`all`/`any` answer the same in any order; the literal comparison runs first, so a period test is skipped."""
+    from checker.trace import Trace
+
+    env = CompileEnv("t/p", None, {})
+    spec = {"all": [{"field": "t", "within_period": True}, {"field": "c", "equals": "service"}]}
+    bound = compile_predicate(spec, env, ("p",))
+    record = {"t": "2025-06-01T00:00:00+08:00", "c": "product"}
+    assert bound(CTX)(record) is False
+    assert bound(CTX)({**record, "c": "service"}) is True
+    assert bound(CTX)({"c": "service"}) is None
+    assert holds({"any": [{"field": "t", "within_period": True}, {"field": "c", "equals": "service"}]}, record) is True
+    trace = Trace()
+    assert bound(make_bundle().context(trace=trace))(record) is False
+    assert [(c.subject, c.result) for c in trace.preamble] == [("c", False)]
+
+
 @pytest.mark.parametrize(
     ("spec", "code", "message"),
     [

@@ -140,3 +140,17 @@ def test_zones_come_from_the_tzdata_package_by_listed_name_only():
     for name in ("localtime", "posixrules", "../etc/passwd", "Asia/../Asia/Shanghai", "", "/usr/share/zoneinfo/UTC"):
         with pytest.raises(KeyError):
             timecalc.zone(name)
+
+
+def test_a_window_notes_an_offset_less_timestamp_every_time_it_is_asked():
+    """Each policy that reads a naive timestamp says so in its finding, even when the answer was known."""
+    instants = timecalc.Instants(SHANGHAI)
+    window = timecalc.Window(dt.datetime(2025, 1, 1, tzinfo=SHANGHAI), dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), instants)
+    for _ in range(2):  # as for two policies in turn
+        instants.naive_read.clear()
+        assert window.contains("2025-06-01 12:00") is True
+        assert instants.naive_read == {"2025-06-01 12:00"}
+    instants.naive_read.clear()
+    assert window.contains("2025-06-01T12:00:00+08:00") is True
+    assert window.contains("2025-06-01T12:00:00+08:00") is True
+    assert instants.naive_read == set()

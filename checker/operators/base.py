@@ -195,7 +195,7 @@ class Tally:
     trace: Trace | None = None
     path: PathTuple = ()  # where the records are, for the trace
     total: int = 0
-    failed: list[tuple[int, Any]] = field(default_factory=list)  # detail: Text, or a callable writing it on demand
+    failed: list[tuple[int, Any]] = field(default_factory=list)  # detail: Text, a callable writing it on demand, or None
     unknown: list[tuple[int, Text | None]] = field(default_factory=list)  # None: named by the record's label, on demand
     _records: list[Any] = field(default_factory=list)
     _label: Callable[[Any, int], str] | None = None
@@ -255,11 +255,21 @@ class Tally:
             else:
                 trace.end_record(PASSED)
 
-    def fail(self, index: int, detail: Text | str | Callable[[], Text]) -> None:
+    @property
+    def detailed(self) -> bool:
+        """Whether the next failure's detail can be shown: only the first EVIDENCE_CAP are, unless traced.
+
+        An operator skips writing the detail of a failure nobody will read
+        (`fail(index, None)` still counts it), which on long lists is most of
+        the work.
+        """
+        return self.trace is not None or len(self.failed) < EVIDENCE_CAP
+
+    def fail(self, index: int, detail: Text | str | Callable[[], Text] | None) -> None:
         self.failed.append((index, Text(detail, detail) if isinstance(detail, str) else detail))
 
-    def undecided(self, index: int, detail: Text | str) -> None:
-        self.unknown.append((index, detail if isinstance(detail, Text) else Text(detail, detail)))
+    def undecided(self, index: int, detail: Text | str | None) -> None:
+        self.unknown.append((index, Text(detail, detail) if isinstance(detail, str) else detail))
 
     def facts(self) -> dict[str, Any]:
         return {"total": self.total, "failed_count": len(self.failed), "unknown_count": len(self.unknown),

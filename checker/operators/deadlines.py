@@ -92,6 +92,7 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
     seconds_of = compile_value(limit["seconds"], env, at + ("limit", "seconds")) if "seconds" in limit else None
     days_of = compile_value(limit["working_days"], env, at + ("limit", "working_days")) if "working_days" in limit else None
     get_agreed = getter(limit["agreed_field"], env, at + ("limit", "agreed_field")) if "agreed_field" in limit else None
+    single_end = get_ends[0] if len(get_ends) == 1 else None
     label = label_getter(args, env, at)
     noun = noun_of(args)
 
@@ -167,7 +168,10 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             else:  # only an agreed_field, and this record has none
                 tally.undecided(index, label(record, index))
                 continue
-            end = end_of(record, parse)
+            if single_end is not None and isinstance(value := single_end(record), str):  # the usual case, inline
+                end: dt.datetime | None = parse(value)
+            else:
+                end = end_of(record, parse)
             if trace is not None:
                 due = _due_text(deadline, inclusive, tz)
                 if end is not None:
@@ -182,7 +186,8 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                               path + (index, *end_fields[0].split(".")), note)
             if end is None:
                 if as_of_end > deadline:
-                    tally.fail(index, functools.partial(_not_done, label, record, index, deadline, inclusive, tz, rule_text))
+                    tally.fail(index, functools.partial(_not_done, label, record, index, deadline, inclusive, tz, rule_text)
+                               if tally.detailed else None)
                 else:
                     pending.append(index)
                     if trace is not None:
@@ -194,7 +199,8 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             on_time = end <= deadline if inclusive else end < deadline
             if not on_time:  # the detail is written only if the finding shows this record
                 tally.fail(index, functools.partial(_late, label, record, index, elapsed, end, deadline, inclusive, tz,
-                                                    rule_text, allowed is not None and agreed is MISSING))
+                                                    rule_text, allowed is not None and agreed is MISSING)
+                           if tally.detailed else None)
         facts: dict[str, Any] = tally.facts()
         del facts["passed_count"]
         facts |= {

@@ -57,9 +57,9 @@ def _every(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> Rul
         for index, record in tally.kept(records, where(ctx) if where else None, label):
             result = test(record)
             if result is False:
-                tally.fail(index, label(record, index))
+                tally.fail(index, label(record, index) if tally.detailed else None)
             elif result is None:
-                tally.undecided(index, label(record, index))
+                tally.undecided(index, label(record, index) if tally.trace is not None or len(tally.unknown) < EVIDENCE_CAP else None)
         return tally.outcome(
             args, path, tally.facts(), noun,
             failed=Text("不符合要求", "do not meet the requirement"),

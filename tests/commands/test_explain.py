@@ -131,8 +131,8 @@ def test_trace_shows_values_comparisons_and_deciding_records_with_lines(ecs):
     lines = (sample.ROOT / sample.BUNDLE / "bundle.yaml").read_text(encoding="utf-8").splitlines()
     assert "solution_fed_back_at" in lines[decisive["line"] - 1]
     where = [c for c in late["comparisons"] if c["phase"] == "where"]
-    assert [c["subject"] for c in where] == ["category", "received_at", "resolved_at_first_contact"]
-    assert where[2]["missing"] and where[2]["note"]["en"] == "missing, read as true"
+    assert [c["subject"] for c in where] == ["category", "resolved_at_first_contact", "received_at"]  # literal tests run first
+    assert where[1]["missing"] and where[1]["note"]["en"] == "missing, read as true"
     skipped = next(r for r in step["records"] if r["verdict"] == "skipped")
     assert skipped["comparisons"] == [dict(skipped["comparisons"][0], subject="category", value="product", result=False)]
 
