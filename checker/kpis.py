@@ -15,12 +15,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from checker import measures, timecalc
+from checker import timecalc
 from checker.context import EvalContext
 from checker.findings import Text
 from checker.paths import PathTuple
+
+if TYPE_CHECKING:  # the engines are imported when a figure is first measured, not with the CLI
+    from checker import measures
 
 HIGHER, LOWER = "higher", "lower"
 
@@ -179,6 +182,8 @@ def measures_basis(ctx: EvalContext) -> measures.Basis:
     cap = (_get(ctx.data, ("performance", "response_times")) or {}).get("cap_seconds")
     minutes = (timecalc.parse_clock(window["start"]), timecalc.parse_clock(window["end"])) if window else None
     cap_us = None if cap is None else int(exact(cap) * 1_000_000)
+    from checker import measures
+
     return measures.Basis(unit, bots_out, minutes, cap_us)
 
 
@@ -215,6 +220,8 @@ def has_section(ctx: EvalContext, section: tuple[str, ...]) -> bool:
 def engine(ctx: EvalContext) -> measures.Measures:
     """The measuring engine of this evaluation, chosen once (checker.measures.engine_for)."""
     if ctx.measures is None:
+        from checker import measures
+
         ctx.measures = measures.engine_for(ctx)
     return ctx.measures
 
