@@ -21,9 +21,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from checker import sql
-from checker.measures import LISTED, WORST, Basis, Consultations, Feedback, Period, Refunds, Responses, Reviews, _section
+from checker.measures import Period, _section
 from checker.measures.duck import TABLES
-from checker.records import OFFSET_RE, micros
+from checker.measures.sqlfigures import SqlFigures, inline_rows
+from checker.records import OFFSET_RE
 
 SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "BOOLEAN": "BOOLEAN", "DOUBLE": "DOUBLE"}
 CACHED = {"turns": "turns", "consultations": "consultations", "refunds": "refund_times"}
@@ -69,16 +70,15 @@ def _text_to_micros(column: str, zone: str) -> str:
             f"ELSE unix_micros(to_utc_timestamp(CAST(`{column}` AS TIMESTAMP_NTZ), {literal(zone)})) END")
 
 
-class SparkMeasures:
+class SparkMeasures(SqlFigures):
     name = "spark"
 
     def __init__(self, ctx: Any, master: str | None = None) -> None:
+        super().__init__()
         self.ctx = ctx
         self.period = Period.of(ctx.period_start, ctx.period_end, ctx.tz, ctx.tz_name)
         self.spark = session(master)
         self.store = ctx.records
-        self._views: dict[str, bool] = {}
-        self._done: dict[Any, Any] = {}
 
     # -------------------------------------------------------------- views
 
@@ -129,18 +129,7 @@ class SparkMeasures:
 
         types = {"VARCHAR": StringType(), "BIGINT": LongType(), "BOOLEAN": BooleanType(), "DOUBLE": DoubleType()}
         schema = StructType([StructField(column, types[kind], True) for column, _, kind in columns])
-        parse = self.ctx.instants.parse
-        rows = []
-        for record in records:
-            row = []
-            for _, field, kind in columns:
-                value = record.get(field)
-                if value is not None and kind == "BIGINT":
-                    value = micros(parse(value))
-                elif value is not None and kind == "DOUBLE":
-                    value = float(value)
-                row.append(value)
-            rows.append(tuple(row))
+        rows = inline_rows(records, columns, self.ctx.instants.parse)
         self.spark.createDataFrame(rows, schema).createOrReplaceTempView(name)
         self._views[name] = True
         return True
@@ -157,69 +146,6 @@ class SparkMeasures:
             self.spark.sql(f"CACHE TABLE {view} AS {text}")
             return []
         return [tuple(row) for row in self.spark.sql(text).collect()]
-
-    # -------------------------------------------------------------- figures (as checker.measures.duck)
-
-    def responses(self, basis: Basis) -> Responses | None:
-        key = ("responses", basis)
-        if key in self._done:
-            return self._done[key]
-        if not self.view("messages"):
-            return None
-        lo, hi = basis.window if basis.window else (None, None)
-        self.run("turns", bots_excluded=basis.bots_excluded, cap_us=basis.cap_us, lo=lo, hi=hi)
-        answered, unanswered, first_total = self.run("first_responses")[0]
-        turns, turn_total = self.run("turn_responses")[0]
-        groups = tuple((int(n), int(t), int(s)) for n, t, s in self.run("session_groups"))
-        found = Responses(int(first_total), int(answered), int(unanswered), int(turn_total), int(turns), groups,
-                          tuple((s, int(us)) for s, us in self.run("slowest_first_responses", limit=WORST)),
-                          tuple((i, int(us)) for i, us in self.run("slowest_turn_responses", limit=WORST)))
-        self._done[key] = found
-        return found
-
-    def _consultations(self) -> bool:
-        if "consultations" not in self._done:
-            ok = self.view("messages")
-            if ok:
-                self.run("consultations")
-            self._done["consultations"] = ok
-        return self._done["consultations"]
-
-    def consultations(self) -> Consultations | None:
-        if not self._consultations():
-            return None
-        total, replied = self.run("consultation_counts")[0]
-        converted = int(self.run("converted")[0][0]) if self.view("orders") else None
-        rated, satisfied = self.run("ratings")[0] if self.view("sessions") else (None, 0)
-        unreplied = tuple(s for (s,) in self.run("unreplied", limit=LISTED))
-        return Consultations(int(total), int(replied), converted, None if rated is None else int(rated), int(satisfied), unreplied)
-
-    def transactions(self) -> int | None:
-        return int(self.run("transactions")[0][0]) if self.view("orders") else None
-
-    def reviews(self) -> Reviews | None:
-        if not self.view("reviews"):
-            return None
-        total, negative = self.run("reviews")[0]
-        return Reviews(int(total), int(negative))
-
-    def complaints(self) -> int | None:
-        return int(self.run("complaints")[0][0]) if self.view("complaints") else None
-
-    def feedback(self) -> Feedback | None:
-        if not self.view("feedback"):
-            return None
-        total, handled = self.run("feedback")[0]
-        return Feedback(int(total), int(handled), tuple(i for (i,) in self.run("feedback_open", limit=LISTED)))
-
-    def refunds(self, default_hours: Any) -> Refunds | None:
-        if not self.view("refunds"):
-            return None
-        self.run("refunds", default_hours=None if default_hours is None else float(default_hours))
-        measured, total, longest, late_count, undecided_count = self.run("refund_totals")[0]
-        late = tuple((i, int(us)) for i, us in self.run("refunds_late", limit=LISTED))
-        undecided = tuple(i for (i,) in self.run("refunds_undecided", limit=LISTED))
-        return Refunds(int(measured), int(total), int(longest), late, int(late_count), undecided, int(undecided_count))
 
 
 # ------------------------------------------------------------------ batch on executors
