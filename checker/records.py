@@ -300,19 +300,36 @@ def timestamp_sql(column: str, zone_name: str) -> str:
             f"ELSE timezone({quote(zone_name)}, CAST({column} AS TIMESTAMP)) END)")
 
 
+_small_database: tuple[int, Any] | None = None  # (process id, database) shared by small inputs
+
+
 def connect(small: bool = False) -> Any:
     """An in-memory DuckDB connection in UTC, so nothing depends on the machine's zone.
 
     One thread for small inputs (threads cost more than they save on a few
-    thousand rows); ECS_CHECK_DUCKDB_THREADS overrides.
+    thousand rows); ECS_CHECK_DUCKDB_THREADS overrides. Small inputs share
+    one database per process, each with a connection of its own: a batch of
+    small bundles then pays 0.4 ms a bundle instead of 13 ms for a new
+    database. Temporary tables and session settings belong to the
+    connection, so nothing passes from one bundle to the next, and closing
+    the connection drops them. A forked worker never uses its parent's
+    database.
     """
     import duckdb
 
-    con = duckdb.connect(":memory:")
-    con.execute("SET TimeZone = 'UTC'")
+    global _small_database
     threads = os.environ.get("ECS_CHECK_DUCKDB_THREADS") or ("1" if small else None)
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    if small:
+        if _small_database is None or _small_database[0] != os.getpid():
+            database = duckdb.connect(":memory:")
+            database.execute(f"SET threads = {int(threads or 1)}")
+            _small_database = (os.getpid(), database)
+        con = _small_database[1].cursor()
+    else:
+        con = duckdb.connect(":memory:")
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET TimeZone = 'UTC'")
     return con
 
 

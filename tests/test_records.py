@@ -78,6 +78,31 @@ def test_record_files_give_the_findings_of_inline_records(tmp_path, fmt):
     assert statuses[("db33-t-2039-2017/7.5.2.4", None)] == "fail"  # R-4 never refunded
 
 
+def test_small_bundles_share_a_database_but_never_each_other_s_tables(tmp_path):
+    """Two open stores in one process (as in a batch): each sees only its own files, and closing one leaves the other whole."""
+    late = _bundle_dir(tmp_path / "late", "csv")
+    on_time_rows = [dict(c, solution_fed_back_at="2025-03-05T12:00:00") if c["id"] == "C-2" else c for c in COMPLAINTS]
+    on_time = tmp_path / "on-time"
+    _bundle_dir(on_time, "csv")
+    data = json.loads((on_time / "bundle.json").read_text(encoding="utf-8"))
+    data["complaints"] = write_records(on_time, "records/complaints.csv", on_time_rows, COMPLAINT_COLUMNS, "csv")
+    (on_time / "bundle.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    policies = load_policy_set(standards=["DB33/T 2039-2017"])
+
+    def late_ones(bundle):
+        finding = next(f for f in evaluate(policies, bundle).findings if f.policy_id == "db33-t-2039-2017/7.5.1.2")
+        return finding.facts["failed_count"], finding.message.en.split(": ", 1)[1]
+
+    first, second = load_bundle(late), load_bundle(on_time)
+    assert first.records.con is not second.records.con
+    assert late_ones(first) == (2, "C-2 (25h00m00s > 24 h), C-4 (49h00m00s > 24 h)")
+    assert late_ones(second) == (1, "C-4 (49h00m00s > 24 h)")
+    first.records.close()
+    assert late_ones(second) == (1, "C-4 (49h00m00s > 24 h)")
+    second.records.close()
+    assert late_ones(load_bundle(late))[0] == 2
+
+
 def test_findings_cite_the_record_file_and_line(tmp_path):
     bundle = load_bundle(_bundle_dir(tmp_path, "csv"))
     result = evaluate(load_policy_set(standards=["DB33/T 2039-2017"]), bundle)
