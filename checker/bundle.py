@@ -284,14 +284,19 @@ def _schema_errors(data: Mapping[str, Any]) -> Iterator[tuple[PathTuple, Any]]:
 def schema_problems(doc: Document) -> list[Problem]:
     """Schema problems, located; at most MAX_REPORTED, then a note that there are more."""
     problems: list[Problem] = []
+    seen: set[tuple[str, str, str]] = set()
     for path, error in _schema_errors(doc.data):
+        code, message = _plain_problem(error)
+        where = render(path)
+        if (code, message, where) in seen:  # two keywords (a pattern and a format) saying the same thing
+            continue
+        seen.add((code, message, where))
         if len(problems) == MAX_REPORTED:
             problems.append(Problem("ECS301", f"... and more problems (only the first {MAX_REPORTED} are listed)",
                                     Location(doc.display)))
             break
         line, col = doc.locate(path) or (None, None)
-        code, message = _plain_problem(error)
-        problems.append(Problem(code, message, Location(doc.display, line, col, render(path))))
+        problems.append(Problem(code, message, Location(doc.display, line, col, where)))
     return problems
 
 
@@ -829,11 +834,13 @@ def load_bundle(path: Path, as_of: dt.date | None = None, limits: Limits = Limit
     record store for the KPI engines.
     """
     main, directory = locate_bundle_file(path)
-    doc = load_document(main, display or str(main), limits.bundle_bytes)
     if display is None:
-        directory_display = str(directory)
+        file_display, directory_display = str(main), str(directory)
+    elif path.is_dir():  # errors name the file inside, which an editor can open at the line
+        file_display, directory_display = f"{display.rstrip('/')}/{main.name}", display
     else:
-        directory_display = display if path.is_dir() else str(Path(display).parent)
+        file_display, directory_display = display, str(Path(display).parent)
+    doc = load_document(main, file_display, limits.bundle_bytes)
     return bundle_from_data(doc, doc.data, directory, main.relative_to(directory).as_posix(), as_of, limits,
                             materialize=materialize, directory_display=directory_display)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,20 @@ def _unlink(path: str) -> None:
         pass
 
 
+def _mode_for(path: Path) -> int:
+    """The permissions the file would get if written in place: its current ones, else 0666 less the umask.
+
+    mkstemp creates its file 0600, which would leave a report unreadable to
+    the group (an artifact reader, a web server) once renamed into place.
+    """
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _stage(path: Path, content: str | bytes) -> str:
     """Write `content` to a temporary file beside `path`, flushed to disk; returns its name."""
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -51,6 +66,7 @@ def _stage(path: Path, content: str | bytes) -> str:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), _mode_for(path))
             os.fsync(handle.fileno())
     except OSError as err:
         _unlink(tmp)

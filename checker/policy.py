@@ -568,6 +568,7 @@ def load_policy_set(
 
         by_id = {policy_id: entry.policy for policy_id, entry in loaded.policies.items() if entry.policy is not None}
         tailoring = resolve(profile, by_id, refs.inventory)
+    _check_standards_known(standards, [entry.policy.standard for entry in loaded.policies.values() if entry.policy])
     wanted = _standard_filter(standards)
     compiled: list[CompiledPolicy] = []
     for policy_id in sorted(loaded.policies):
@@ -617,6 +618,19 @@ def _tailored(entry: CompiledPolicy, tailoring: Tailoring, overrides: Mapping[st
 def standard_slug(standard: str) -> str:
     """`DB33/T 2039-2017` -> `db33-t-2039-2017` (the policy directory name)."""
     return "".join(ch if ch.isalnum() else "-" for ch in standard.lower()).strip("-").replace("--", "-")
+
+
+def _check_standards_known(standards: Iterable[str] | None, loaded: Iterable[str]) -> None:
+    """Refuse a --standard that names no loaded policy's standard: a typo must not give an empty, green run."""
+    if standards is None:
+        return
+    known = set(loaded)
+    slugs = {standard_slug(name) for name in known}
+    unknown = [name for name in standards if name != "all" and name not in known and standard_slug(name) not in slugs]
+    if unknown:
+        listed = ", ".join(repr(name) for name in sorted(known)) or "none"
+        raise CheckerError.at("ECS001", f"unknown standard {unknown[0]!r}: no policy belongs to it; the standards "
+                                        f"loaded are {listed} (or use all)")
 
 
 def _standard_filter(standards: Iterable[str] | None) -> Any:

@@ -343,3 +343,13 @@ def test_thousands_of_problems_stop_at_200_with_a_note(tmp_path):
     bad = "".join(f"  - {{id: C-{i}, category: x, received_at: '2025-03-01T10:00:00+08:00'}}\n" for i in range(400))
     found = problems_of(write(tmp_path, "complaints:\n" + bad, name="b2.yaml"))
     assert len(found) == 201 and found[-1][3] == "... and more problems (only the first 200 are listed)"
+
+
+def test_a_bad_timestamp_is_reported_once_though_two_schema_keywords_reject_it(tmp_path):
+    path = write(tmp_path, """\
+        complaints:
+          - {id: C-1, category: service, received_at: notadate}
+          - {id: C-2, category: service, received_at: later}
+        """)
+    found = [(code, where) for code, _, where, _ in problems_of(path)]
+    assert found == [("ECS301", "$.complaints[0].received_at"), ("ECS301", "$.complaints[1].received_at")]

@@ -183,7 +183,7 @@ def test_report_bytes_are_utf8_whatever_the_locale(tmp_path, policy_root):
     path = tmp_path / "b.yaml"
     path.write_text(BUNDLE, encoding="utf-8")
     env = {**__import__("os").environ, "PYTHONIOENCODING": "ascii", "LC_ALL": "C", "LANG": "C"}
-    args = [sys.executable, "-m", "checker", "check", str(path), "--policies", str(policy_root), "--standard", "demo"]
+    args = [sys.executable, "-m", "checker", "check", str(path), "--policies", str(policy_root), "--standard", "DB33/T 2039-2017"]
     result = subprocess.run(args + ["--format", "json"], capture_output=True, env=env)
     assert result.returncode in (0, 1), result.stderr
     assert "杭州示例电子商务有限公司" in result.stdout.decode("utf-8")
@@ -213,3 +213,23 @@ def test_an_output_that_is_a_device_or_pipe_is_never_replaced(tmp_path, capsys):
     code, out, err = run(capsys, "check", str(path), "--output", str(pipe))
     assert (code, out) == (2, "") and "ECS004 output path is not a regular file" in err
     assert stat.S_ISFIFO(pipe.lstat().st_mode)
+
+
+@pytest.mark.parametrize("command", [["check", "evidence_samples/hangzhou-operator-compliant"], ["policies"]])
+@pytest.mark.parametrize("standard", ["DB33/T2039-2017", "BOGUS"])
+def test_an_unknown_standard_is_a_usage_error_not_an_empty_green_run(tmp_path, capsys, command, standard):
+    report = tmp_path / "report.json"
+    extra = ["--output", str(report)] if command[0] == "check" else []
+    code, out, err = run(capsys, *command, "--standard", standard, *extra)
+    assert (code, out) == (2, "")
+    assert f"ECS001 unknown standard {standard!r}: no policy belongs to it" in err
+    assert not report.exists()
+
+
+def test_a_directory_bundle_s_errors_name_the_file_inside(tmp_path, capsys):
+    bundle = tmp_path / "acme"
+    bundle.mkdir()
+    (bundle / "bundle.yaml").write_text(BUNDLE.replace("role: operator", "role: vendor"), encoding="utf-8")
+    code, _, err = run(capsys, "check", str(bundle))
+    assert code == 2
+    assert f"{bundle}/bundle.yaml:" in err and "ECS301" in err

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from checker import output
@@ -36,3 +39,18 @@ def test_a_missing_directory_is_a_located_error(tmp_path):
     with pytest.raises(CheckerError, match="does not exist") as err:
         output.write_atomic(tmp_path / "nope" / "x.json", "{}")
     assert str(tmp_path / "nope" / "x.json") in str(err.value)
+
+
+def test_a_new_file_gets_the_umask_s_permissions_and_a_replaced_one_keeps_its_own(tmp_path):
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "report.json"
+        output.write_atomic(fresh, "{}")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        kept = tmp_path / "kept.json"
+        kept.write_text("old", encoding="utf-8")
+        kept.chmod(0o640)
+        output.write_atomic(kept, "new")
+        assert (kept.read_text(encoding="utf-8"), stat.S_IMODE(kept.stat().st_mode)) == ("new", 0o640)
+    finally:
+        os.umask(old)

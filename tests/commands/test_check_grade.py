@@ -157,3 +157,21 @@ def test_schema_command_prints_the_scoring_schema():
     result = CliRunner().invoke(cli, ["schema", "scoring"])
     assert json.loads(result.output)["$id"] == "urn:ecs-check:scoring"
     assert result.output == (Path(shipped("schemas")) / "scoring.schema.json").read_text(encoding="utf-8")
+
+
+def test_the_grade_alone_fails_the_run_when_every_failing_finding_is_waived(tmp_path):
+    """Home textiles scores AAAA; with its eight failures waived the findings pass, so only --min-grade AAAAA can fail it."""
+    failing = [("nj-eccs/5.4.2.2", "g)"), ("nj-eccs/5.4.2.3", "e)"), ("nj-eccs/5.4.2.4", "b)"), ("nj-eccs/5.4.3.3", "a) 1)"),
+               ("nj-eccs/5.4.3.3", "b) 2)"), ("nj-eccs/5.4.3.4", "c)"), ("nj-eccs/5.4.4.1", None), ("nj-eccs/6.1", None)]
+    entries = "".join(
+        f"  - id: W-{n}\n    policy: {policy}\n" + (f"    item: \"{item}\"\n" if item else "")
+        + "    justification: {zh: 整改中, en: being remedied}\n    author: {name: 张三, role: 客服经理}\n"
+        "    approved_by: {name: 王敏, role: 总经理}\n    approved_on: \"2025-12-01\"\n    expires_on: \"2026-06-30\"\n"
+        for n, (policy, item) in enumerate(failing, 1))
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("schema_version: \"1.0\"\nwaivers:\n" + entries, encoding="utf-8")
+    bundle = str(SAMPLES / "nanjing-home-textiles-aaaa")
+    base = ["check", bundle, "--standard", "NJ-ECCS", "--waivers", str(waivers), "--format", "json", "-o", str(tmp_path / "r.json")]
+    assert main(base) == 0
+    assert main([*base, "--min-grade", "AAAA"]) == 0
+    assert main([*base, "--min-grade", "AAAAA"]) == 1
