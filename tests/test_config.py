@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -134,7 +135,10 @@ def test_check_reports_which_file_won_an_override(repo, ecs, tmp_path):
     assert result.code in (0, 1), result.err  # the verdicts depend on the shipped set; the report is what matters here
     override = [line for line in result.lines if line.startswith("override:")]
     assert len(override) == 1
-    assert override[0].startswith("override: policy db33-t-2039-2017/7.5.1.2 from company/db33-t-2039-2017/7.5.1.2.yaml (replaces ")
-    assert override[0].endswith("policies/db33-t-2039-2017/7.5.1.2.yaml)")
+    assert override == ["override: policy db33-t-2039-2017/7.5.1.2 from company/db33-t-2039-2017/7.5.1.2.yaml "
+                        "(replaces policies/db33-t-2039-2017/7.5.1.2.yaml)"]  # the names the JSON report gives
     json_result = ecs("check", "bundle.yaml", "--format", "json")
     assert '"overrides": [\n      {\n        "policy_id": "db33-t-2039-2017/7.5.1.2"' in json_result.out
+    listed = json.loads(ecs("policies", "--format", "json").out)
+    entry = next(e for e in listed if e["id"] == "db33-t-2039-2017/7.5.1.2")
+    assert (entry["file"], entry["replaces"]) == ("company/db33-t-2039-2017/7.5.1.2.yaml", "policies/db33-t-2039-2017/7.5.1.2.yaml")

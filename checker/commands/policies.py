@@ -37,13 +37,15 @@ def run(*, standards: Sequence[str] = ("all",), fmt: str = "text", policy_dirs: 
     policy_set = load_policy_set(workspace.roots, standards, inventory=workspace.inventory)
     ordered = sorted(policy_set.policies, key=lambda c: (c.policy.standard, clause_key(c.policy.clause), c.policy.id))
     if fmt == "json":
-        sys.stdout.write(json.dumps([describe(c) for c in ordered], ensure_ascii=False, indent=2) + "\n")
+        replaced = {override.policy_id: override.replaced for override in policy_set.overrides}
+        entries = [describe(c) | ({"replaces": replaced[c.policy.id]} if c.policy.id in replaced else {}) for c in ordered]
+        sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
         return 0
     for compiled in ordered:
         p = compiled.policy
         items = f" [{' '.join(i.item for i in p.items)}]" if p.items else ""
         sys.stdout.write(f"{p.id:<34} {p.obligation:<11} {p.applies_to:<10} {p.verification:<12} {p.title.zh} / {p.title.en}{items}\n")
     for override in policy_set.overrides:
-        sys.stdout.write(f"override: policy {override.policy_id} from {override.winner_file} (replaces {override.replaced_file})\n")
+        sys.stdout.write(f"override: policy {override.policy_id} from {override.winner} (replaces {override.replaced})\n")
     sys.stdout.write(f"{len(ordered)} policies, policy set sha256 {policy_set.sha256}\n")
     return 0

@@ -51,8 +51,7 @@ def render(result: Result, options: dict[str, Any] | None = None) -> str:
         digest = f"text sha256 {entry['sha256'][:16]}…" if entry["sha256"] else "no shipped text"
         lines.append(f"standard {entry['standard']}: {digest}")
     for override in result.policy_set.overrides:
-        lines.append(f"override: policy {override.policy_id} from {override.winner_file or override.winner} "
-                     f"(replaces {override.replaced_file or override.replaced})")
+        lines.append(f"override: policy {override.policy_id} from {override.winner} (replaces {override.replaced})")
     tailoring_lines, waiver_report = profile_lines(result), waiver_lines(result)
     lines.append(_pick(tailoring_lines[0], lang) if tailoring_lines else "profile: none")
     lines += ["  " + _pick(line, lang) for line in tailoring_lines[1:]]
