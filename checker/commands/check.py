@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from checker import scoring
 from checker.baseline import gate, mark, read_report
-from checker.bundle import Bundle, Limits, bundle_schema, load_bundle
+from checker.bundle import Limits, bundle_schema, load_bundle
 from checker.engine import Result, evaluate
 from checker.errors import CheckerError
 from checker.findings import exit_code, summarize
 from checker.output import check_destination, refuse_inputs, write_all_atomic, write_stdout
-from checker.policy import PolicySet, load_policy_set
-from checker.profiles import load_profile
+from checker.policy import load_policy_set
+from checker.profiles import find_profile, load_profile
 from checker.reporters import renderer
 from checker.waivers import check_max_active, load_waivers, unwaived
 from checker.workspace import open_workspace
@@ -129,8 +129,14 @@ def run(
     if earlier is not None:
         result = replace(result, baseline=mark(earlier, result.findings))
 
-    for _, path in files:
-        refuse_inputs(path, _inputs(result.bundle, result.policy_set))
+    if files:
+        from checker.inputs import files_read
+
+        workspace = open_workspace(config_file, policy_dirs, shipped=shipped_policies)
+        read = list(files_read(result.bundle, result.policy_set, workspace, waivers=waivers, baseline=baseline,
+                               profile=find_profile(profile) if profile is not None else None))
+        for _, path in files:
+            refuse_inputs(path, read)
 
     file_options = {**options, "color": False}
     rendered = [(path, renderer(name)(result, file_options)) for name, path in files]
@@ -156,12 +162,3 @@ def scoring_display(path: Path, roots: Sequence[Path]) -> str:
         except ValueError:
             continue
     return str(path)
-
-
-def _inputs(bundle: Bundle, policy_set: PolicySet) -> Iterator[tuple[Path, str]]:
-    """Every file the run reads, so a report can never overwrite one."""
-    yield bundle.document.path, "the bundle file"
-    for rel in bundle.attachments:
-        yield bundle.directory / rel, f"the attachment {rel}"
-    for compiled in policy_set.policies:
-        yield compiled.policy.document.path, f"the policy {compiled.policy.id}"

@@ -159,8 +159,10 @@ def run(bundle_path: Path, *, fmt: str = "text", engine: str | None = None, mast
             bundle.records.close()
     text = json.dumps(report, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else render_text(report, lang)
     if output is not None:
-        from checker.output import write_atomic
+        from checker.inputs import files_read
+        from checker.output import refuse_inputs, write_atomic
 
+        refuse_inputs(output, files_read(bundle, policy_set, workspace))
         write_atomic(output, text)
     else:
         sys.stdout.write(text)
