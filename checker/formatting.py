@@ -199,8 +199,11 @@ def schema_ref_for(policy: Path) -> str | None:
 
 def format_text(text: str, display: str, order: Sequence[str], schema_ref: str | None = None,
                 modeline: bool = False) -> str:
-    """The canonical form of a YAML document; raises CheckerError when it is not valid data."""
+    """The canonical form of a YAML document; raises CheckerError when it is not valid data or not a mapping."""
     original, _ = parse_yaml(text, display)
+    if not isinstance(original, dict):  # a policy and a case file each hold one mapping; anything else is left as it is
+        found = {list: "a list", type(None): "nothing"}.get(type(original), "a single value")
+        raise CheckerError.at("ECS212", f"the file holds {found}, not a mapping; it is left as it is", display, 1, 1)
     formatted = _reorder(_restore_written(text, _round_trip(text)), display, order)
     if modeline:
         formatted = _modeline(formatted, schema_ref)

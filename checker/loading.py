@@ -606,9 +606,12 @@ def parse_json(text: str, display: str) -> tuple[Any, JsonSourceMap]:
 
 
 def display_path(path: Path) -> str:
-    """How messages name a file: relative to the current directory when under it, else as given."""
+    """How messages name a file: relative to the current directory when under it, else as given.
+
+    A symbolic link is named as itself, not as the file it points to.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 

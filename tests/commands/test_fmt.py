@@ -180,3 +180,23 @@ def test_author_wrapping_is_kept_and_follows_the_new_indentation():
 
     assert format_text(text, "x.yaml", CASE_ORDER) == expected
     assert format_text(expected, "x.yaml", CASE_ORDER) == expected
+
+
+def test_one_refused_file_means_no_file_is_rewritten(policy_tree, ecs):
+    """All or nothing: a messy policy beside a list, an empty file and a link is reported, and nothing changes."""
+    folder = policy_tree / "policies" / "db33-t-2039-2017"
+    messy = folder / "5.3.2.yaml"
+    messy.write_text(MESSY, encoding="utf-8")
+    (folder / "9.1.yaml").write_text("- a\n- b\n", encoding="utf-8")
+    (folder / "9.2.yaml").write_text("", encoding="utf-8")
+    outside = policy_tree / "outside.yaml"
+    outside.write_text(MESSY, encoding="utf-8")
+    (folder / "9.3.yaml").symlink_to(outside)
+    result = ecs("fmt", "policies")
+    assert result.code == 2
+    assert "policies/db33-t-2039-2017/9.1.yaml:1:1: ECS212 the file holds a list, not a mapping" in result.out
+    assert "policies/db33-t-2039-2017/9.2.yaml:1:1: ECS212 the file holds nothing, not a mapping" in result.out
+    assert "policies/db33-t-2039-2017/9.3.yaml: ECS004 is a symbolic link" in result.out
+    assert "would reformat: policies/db33-t-2039-2017/5.3.2.yaml" in result.out
+    assert messy.read_text(encoding="utf-8") == MESSY and outside.read_text(encoding="utf-8") == MESSY
+    assert (folder / "9.3.yaml").is_symlink()
