@@ -26,7 +26,7 @@ from checker.inventory import Inventory, shipped_inventory
 from checker.loading import Document, display_path, load_document
 from checker.operators import Rule, compile_rule
 from checker.paths import JsonPath, render
-from checker.policy_checks import COMPILED_CHECKS, POLICY_CHECKS
+from checker.policy_checks import COMPILED_CHECKS, POLICY_CHECKS, check_related
 from checker.predicates import BoundPred, compile_predicate
 from checker.resources import shipped
 from checker.schema_check import SchemaCheck, meta_problems
@@ -510,7 +510,11 @@ def load_policy_file(file: PolicyFile, refs: References, params: Mapping[str, An
 
 def load_policies(files: Sequence[PolicyFile], refs: References,
                   params: Mapping[str, Mapping[str, Any]] | None = None) -> LoadedPolicies:
-    """Load `files` in order; a later root overrides an earlier one by id, within one root an id is unique."""
+    """Load `files` in order; a later root overrides an earlier one by id, within one root an id is unique.
+
+    Beyond each file's own checks, the policies chosen are checked together: their `related`
+    links go both ways within a root (ECS117).
+    """
     chosen: dict[str, LoadedPolicy] = {}
     override_log: list[Override] = []
     problems: list[Problem] = []
@@ -532,6 +536,7 @@ def load_policies(files: Sequence[PolicyFile], refs: References,
                 continue
             override_log.append(Override(policy.id, policy.source, previous.policy.source, policy.file, previous.policy.file))
         chosen[policy.id] = loaded
+    problems.extend(check_related(chosen))
     return LoadedPolicies(chosen, tuple(override_log), tuple(sorted(problems, key=Problem.sort_key)), tuple(every))
 
 

@@ -13,6 +13,10 @@ problems. `checker.policy` runs them for every policy it loads, so `check`,
 | ECS113 | no lettered item is listed twice                           |
 | ECS115 | the quoted text occurs verbatim in the shipped standard and is pinned by its SHA-256 |
 | ECS116 | a policy of a shipped standard quotes its clause             |
+| ECS117 | a `related` link between two policies of one root goes both ways |
+
+ECS117 looks at the set of policies loaded together (`check_related`), not
+one policy at a time.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from checker.paths import JsonPath, render
 from checker.standards import quote_sha256, standard_text
 
 if TYPE_CHECKING:
-    from checker.policy import CompiledPolicy, Policy, References
+    from checker.policy import CompiledPolicy, LoadedPolicy, Policy, References
 
 
 def _at(policy: Policy, code: str, message: str, path: tuple[Any, ...]) -> Problem:
@@ -348,6 +352,37 @@ def _descendants(nodes: list[Mapping[str, Any]], root: Mapping[str, Any]) -> lis
         out.append(node)
         queue += _all_members([node], root) + _elements([node], root, None)
     return out
+
+
+# ------------------------------------------------------------------ ECS117
+
+
+def check_related(policies: Mapping[str, LoadedPolicy]) -> Iterator[Problem]:
+    """Each `related` link between two loaded policies of one root is listed in both of them.
+
+    `related` names the clause of the other standard that states the same obligation, so the
+    correspondence holds both ways. A link to a policy that is not loaded (lint given one file) or
+    that comes from another root (a company policy citing a shipped one, whose file is not the
+    company's to edit) is not checked. The problem is reported at the link that exists.
+    """
+    for policy_id in sorted(policies):
+        loaded = policies[policy_id]
+        policy = loaded.policy
+        if policy is None:
+            continue
+        for index, other_id in enumerate(policy.related):
+            target = policies.get(other_id)
+            if target is None or target.policy is None or other_id == policy_id:
+                continue
+            other = target.policy
+            if target.file.root.resolve() != loaded.file.root.resolve() or policy_id in other.related:
+                continue
+            where = other.document.locate(("related",)) if "related" in other.document.data else None
+            if where is None:
+                fix = f"{other.file} has no related key: add `related: [{policy_id}]` as its last key"
+            else:
+                fix = f"{other.file}:{where[0]} does not list {policy_id}: add it to related there"
+            yield _at(policy, "ECS117", f"related link to {other_id} goes one way: {fix}", ("related", index))
 
 
 POLICY_CHECKS = (check_interpretations, check_inventory, check_items, check_text_pin)

@@ -106,6 +106,11 @@ CASES = [
         "clause as printed in standards/DB33-T-2039-2017.txt, then pin it with `ecs-check pin "
         "tests/fixtures/lint/ECS116-no-text/db33-t-2039-2017/7.5.1.2.yaml` (at $.title)",
     ]),
+    ("ECS117-one-way-related", [
+        "db33-t-2039-2017/7.5.3.1.yaml:51:11: ECS117 related link to nj-eccs/7.1 goes one way: "
+        "tests/fixtures/lint/ECS117-one-way-related/nj-eccs/7.1.yaml:35 does not list db33-t-2039-2017/7.5.3.1: "
+        "add it to related there (at $.related[0])",
+    ]),
     ("ECS203-yaml-syntax", [
         "db33-t-2039-2017/7.5.1.2.yaml:8:11: ECS203 YAML syntax error: did not find expected ',' or ']'",
     ]),
@@ -209,6 +214,31 @@ def test_a_broken_interpretations_file_is_a_problem(ecs, tmp_path, monkeypatch):
     result = ecs("lint", "company")
     assert result.code == 1
     assert result.lines[0].startswith("company/INTERPRETATIONS.yaml:4:1: ECS203 YAML syntax error")
+
+
+def test_a_one_way_link_to_a_policy_without_related_says_to_add_the_key(ecs, tmp_path, monkeypatch):
+    root = tmp_path / "company"
+    shutil.copytree(LINT / "ECS117-one-way-related", root)
+    target = root / "nj-eccs" / "7.1.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace("related: [db33-t-2039-2017/A]\n", ""), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = ecs("lint", "company")
+    assert result.code == 1
+    assert result.lines[0] == (
+        "company/db33-t-2039-2017/7.5.3.1.yaml:51:11: ECS117 related link to nj-eccs/7.1 goes one way: "
+        "company/nj-eccs/7.1.yaml has no related key: add `related: [db33-t-2039-2017/7.5.3.1]` as its last key "
+        "(at $.related[0])"
+    )
+
+
+def test_related_links_are_checked_only_between_policies_of_one_root_loaded_together(ecs, tmp_path, monkeypatch):
+    """A link into another root (a company policy citing a shipped one) or to a policy not loaded is not judged."""
+    for root, policy in (("company", "db33-t-2039-2017/7.5.3.1.yaml"), ("shared", "nj-eccs/7.1.yaml")):
+        (tmp_path / root / policy).parent.mkdir(parents=True)
+        shutil.copy(LINT / "ECS117-one-way-related" / policy, tmp_path / root / policy)
+    monkeypatch.chdir(tmp_path)
+    assert ecs("lint", "company", "shared").code == 0
+    assert ecs("lint", "company/db33-t-2039-2017/7.5.3.1.yaml").code == 0
 
 
 def test_lint_through_a_real_process_prints_file_line_col():
