@@ -95,12 +95,15 @@ def test_a_valid_file_loads(tmp_path):
         (waiver(expiry="2026-01-01"), "ECS411", "unknown key 'expiry'"),
         (waiver(approved_by={"name": "张三", "role": "客服总监"}), "ECS413", "approved by its own author, 张三"),
         (waiver(approved_by={"name": " zhang  SAN ", "role": "x"}, author={"name": "Zhang San", "role": "y"}), "ECS413", ""),
+        (waiver(approved_by={"name": "张\u3000三", "role": "x"}), "ECS413", "approved by its own author"),
+        (waiver(approved_by={"name": "张 三", "role": "x"}), "ECS413", "approved by its own author"),
         (waiver(approved_by={"name": "王敏", "role": "x", "staff_id": "S-1"},
                 author={"name": "张三", "role": "y", "staff_id": "S-1"}), "ECS413", "approved by its own author"),
         (waiver(approved_on="2026-04-01"), "ECS414", "expires on 2026-03-31, before it was approved on 2026-04-01"),
     ],
     ids=["no-expiry", "no-approver", "no-justification", "blank-justification", "impossible-date", "date-format",
-         "bad-item", "unknown-key", "approver-is-author", "same-name-other-spelling", "same-staff-id", "expires-before-approval"],
+         "bad-item", "unknown-key", "approver-is-author", "same-name-other-spelling", "same-name-ideographic-space",
+         "same-name-split", "same-staff-id", "expires-before-approval"],
 )
 def test_a_malformed_file_is_refused_at_its_line(tmp_path, entry, code, fragment):
     found = refused(tmp_path, entry)

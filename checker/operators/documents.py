@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -146,8 +147,19 @@ def _same_person(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bo
 
 
 def same_name(a: str, b: str) -> bool:
-    """Names of one person as written twice: case and runs of spaces aside."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    """Names of one person as written twice: width, case, spaces and invisible characters aside.
+
+    "张三", "张 三", "张\u3000三", "ｚｈａｎｇ" and "Zhang" with a zero-width
+    space all name one person: a check that two people differ (an approver
+    and an author, an attester and the subject) must not be passed by
+    spelling one name two ways.
+    """
+    return _name_key(a) == _name_key(b)
+
+
+def _name_key(name: str) -> str:
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
 @register(
@@ -185,6 +197,9 @@ def _attestation(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) 
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text("由被证明者本人出具", "made by the person it is about")))
             if item["method"]["type"] == "sampling" and item["method"].get("sample_size") is None:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text("抽样核查未写明样本量", "made by sampling without a sample size")))
+            elif item["method"]["type"] == "sampling" and item["method"]["sample_size"] < 1:
+                problems.append((Status.INSUFFICIENT_EVIDENCE, Text("抽样核查的样本量为 0，未核查任何对象",
+                                                                    "made by sampling a sample of 0: nothing was examined")))
             wrong_role = bool(roles) and item["attested_by"].get("role") not in roles
             if wrong_role:
                 problems.append((Status.INSUFFICIENT_EVIDENCE, Text(

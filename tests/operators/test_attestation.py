@@ -77,12 +77,16 @@ def test_an_attestation_dated_after_the_as_of_date_refuses_the_bundle(tmp_path):
     [
         ({"name": "王芳", "role": "客服"}, Status.INSUFFICIENT_EVIDENCE),
         ({"name": " 王芳 ", "role": "客服"}, Status.INSUFFICIENT_EVIDENCE),
+        ({"name": "王 芳", "role": "客服"}, Status.INSUFFICIENT_EVIDENCE),
+        ({"name": "王\u3000芳", "role": "客服"}, Status.INSUFFICIENT_EVIDENCE),  # an ideographic space
+        ({"name": "王芳\u200b", "role": "客服"}, Status.INSUFFICIENT_EVIDENCE),  # a zero-width space
         ({"name": "Wang  Fang", "role": "客服"}, Status.PASS),  # another name altogether
         ({"name": "王芳", "role": "客服", "staff_id": "S-011"}, Status.PASS),  # same name, another person
         ({"name": "王小芳", "role": "客服", "staff_id": "S-010"}, Status.INSUFFICIENT_EVIDENCE),  # same person by staff id
         (None, Status.PASS),
     ],
-    ids=["same-name", "same-name-spaced", "other-name", "namesake", "same-staff-id", "no-subject"],
+    ids=["same-name", "same-name-spaced", "same-name-split", "same-name-ideographic-space", "same-name-zero-width",
+         "other-name", "namesake", "same-staff-id", "no-subject"],
 )
 def test_not_by_the_person_it_is_about(tmp_path, subject, status):
     out = judge(tmp_path, attestation(subject=subject))
@@ -109,7 +113,7 @@ def test_a_digest_verified_document_is_required(tmp_path, extra, record, status,
     ("method", "status"),
     [
         ({"type": "sampling", "sample_size": 200}, Status.PASS),
-        ({"type": "sampling", "sample_size": 0, "findings": 0}, Status.PASS),
+        ({"type": "sampling", "sample_size": 0, "findings": 0}, Status.INSUFFICIENT_EVIDENCE),  # nothing was examined
         ({"type": "sampling"}, Status.INSUFFICIENT_EVIDENCE),
         ({"type": "sampling", "findings": 0}, Status.INSUFFICIENT_EVIDENCE),
         ({"type": "document_review"}, Status.PASS),
@@ -123,7 +127,8 @@ def test_method_and_sample_size(tmp_path, method, status):
     out = judge(tmp_path, attestation(method=method))
     assert out.status is status
     if status is Status.INSUFFICIENT_EVIDENCE:
-        assert "made by sampling without a sample size" in out.message.en
+        wanted = "a sample of 0: nothing was examined" if method.get("sample_size") == 0 else "made by sampling without a sample size"
+        assert wanted in out.message.en
 
 
 @pytest.mark.parametrize(("findings", "refused"), [(200, False), (201, True)], ids=["equal-to-sample", "more-than-sample"])
