@@ -801,13 +801,15 @@ def locate_bundle_file(path: Path) -> tuple[Path, Path]:
     """The bundle's main file and the directory its attachments are relative to."""
     try:
         if path.is_dir():
-            for name in BUNDLE_NAMES:
-                candidate = path / name
-                if candidate.is_file():
-                    if not candidate.resolve().is_relative_to(path.resolve()):
-                        raise CheckerError.at("ECS305", f"{name} is a link to a file outside the bundle directory",
-                                              str(candidate))
-                    return candidate, path
+            found = [path / name for name in BUNDLE_NAMES if (path / name).is_file()]
+            if len(found) > 1:  # which one is the evidence? refuse rather than pick one silently
+                raise CheckerError.at("ECS002", f"both {' and '.join(f.name for f in found)} are here; keep one bundle file "
+                                                "per directory", str(path))
+            for candidate in found:
+                if not candidate.resolve().is_relative_to(path.resolve()):
+                    raise CheckerError.at("ECS305", f"{candidate.name} is a link to a file outside the bundle directory",
+                                          str(candidate))
+                return candidate, path
             raise CheckerError.at("ECS002", f"no {' or '.join(BUNDLE_NAMES)} in this directory", str(path))
         if not path.exists():
             raise CheckerError.at("ECS002", "bundle not found", str(path))

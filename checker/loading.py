@@ -105,6 +105,17 @@ def _line_col(text: str, index: int) -> Position:
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+_LEGACY = (("GBK/GB18030", "gb18030"), ("Big5", "big5"), ("Shift-JIS", "shift_jis"))
+
+
+def _decodes_to_cjk(raw: bytes, codec: str) -> bool:
+    """Whether `raw` reads as text in `codec` with Chinese characters in it (two at least: one can be chance)."""
+    try:
+        return len(_CJK.findall(raw.decode(codec))) >= 2
+    except UnicodeDecodeError:
+        return False
+
+
 def decode_text(raw: bytes, display: str) -> str:
     """Decode UTF-8 (optionally with a BOM); refuse everything else, located."""
     for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -122,15 +133,19 @@ def decode_text(raw: bytes, display: str) -> str:
     except UnicodeDecodeError as err:
         prefix = raw[: err.start].decode("utf-8", "replace")
         line, col = _line_col(prefix + "\n", len(prefix))
-        try:
-            as_gb = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            as_gb = ""
-        if as_gb and _CJK.search(as_gb):
+        legacy = [name for name, codec in _LEGACY if _decodes_to_cjk(raw, codec)]
+        if legacy == ["GBK/GB18030"]:
             raise CheckerError.at(
                 "ECS201",
                 "file looks GBK/GB18030-encoded; save it as UTF-8 "
                 "(e.g. iconv -f GB18030 -t UTF-8 IN > OUT)",
+                display, line, col,
+            ) from None
+        if legacy:  # the bytes fit several encodings: naming one would invite a garbling conversion
+            raise CheckerError.at(
+                "ECS201",
+                f"file is not UTF-8 (invalid byte 0x{raw[err.start]:02x}); it could be {' or '.join(legacy)}: find out "
+                "which encoding it was saved in and save it as UTF-8 (e.g. iconv -f ENCODING -t UTF-8 IN > OUT)",
                 display, line, col,
             ) from None
         raise CheckerError.at(

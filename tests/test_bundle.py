@@ -353,3 +353,12 @@ def test_a_bad_timestamp_is_reported_once_though_two_schema_keywords_reject_it(t
         """)
     found = [(code, where) for code, _, where, _ in problems_of(path)]
     assert found == [("ECS301", "$.complaints[0].received_at"), ("ECS301", "$.complaints[1].received_at")]
+
+
+def test_a_directory_with_both_bundle_files_is_refused_rather_than_one_picked(tmp_path):
+    write(tmp_path, "")
+    (tmp_path / "bundle.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(CheckerError) as info:
+        load_bundle(tmp_path)
+    (problem,) = info.value.problems
+    assert (problem.code, problem.message) == ("ECS002", "both bundle.yaml and bundle.json are here; keep one bundle file per directory")

@@ -252,3 +252,17 @@ def test_the_pure_python_yaml_parser_gives_the_same_data_positions_and_refusals(
         results[parser] = json.loads(run.stdout)
     assert results["python"] == results["c"]
     assert [entry[0] for entry in results["c"]] == ["error"] * 9 + ["ok", "ok"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("投诉编号：客户服务规范，消费者权益保护".encode("gbk"), "file looks GBK/GB18030-encoded; save it as UTF-8"),
+        ("投訴編號：客戶服務規範，消費者權益保護".encode("big5"), "file is not UTF-8 (invalid byte 0xa7); it could be GBK/GB18030 or Big5"),
+        ("苦情番号：顧客サービス規範".encode("shift_jis"), "file is not UTF-8 (invalid byte 0x8b); it could be GBK/GB18030 or Shift-JIS"),
+        (b"a: \xc0\xaf\n", "invalid UTF-8 byte 0xc0"),  # an overlong sequence is not text in any encoding worth naming
+    ],
+    ids=["gbk", "big5", "shift-jis", "overlong-utf8"],
+)
+def test_a_legacy_encoding_is_named_only_when_the_bytes_fit_no_other(raw, message):
+    assert error_of(decode_text, raw, "x.yaml").message.startswith(message)
