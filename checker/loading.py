@@ -116,6 +116,23 @@ def _decodes_to_cjk(raw: bytes, codec: str) -> bool:
         return False
 
 
+def _mostly_common_hanzi(raw: bytes) -> bool:
+    """Whether read as GB18030 the Chinese characters are nearly all among GB2312's common ones.
+
+    Text really saved as GBK is (bytes of Big5 or Shift-JIS text read as GBK
+    land mostly on rare characters), so then GBK can be named with confidence.
+    """
+    found = _CJK.findall(raw.decode("gb18030", errors="replace"))
+    common = 0
+    for ch in found:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return bool(found) and common >= 0.9 * len(found)
+
+
 def decode_text(raw: bytes, display: str) -> str:
     """Decode UTF-8 (optionally with a BOM); refuse everything else, located."""
     for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -134,7 +151,7 @@ def decode_text(raw: bytes, display: str) -> str:
         prefix = raw[: err.start].decode("utf-8", "replace")
         line, col = _line_col(prefix + "\n", len(prefix))
         legacy = [name for name, codec in _LEGACY if _decodes_to_cjk(raw, codec)]
-        if legacy == ["GBK/GB18030"]:
+        if legacy and legacy[0] == "GBK/GB18030" and _mostly_common_hanzi(raw):
             raise CheckerError.at(
                 "ECS201",
                 "file looks GBK/GB18030-encoded; save it as UTF-8 "
