@@ -117,13 +117,13 @@ def check_input(raw: bytes, suffix: str, record: Any = lambda _: None, every_for
         (directory / name).unlink(missing_ok=True)
     (directory / f"bundle{suffix}").write_bytes(raw)
     try:
-        bundle = load_bundle(directory, display="bundle" + suffix)
+        bundle = load_bundle(directory, display="bundle")  # as `check bundle` names a directory bundle
     except CheckerError as err:
         record(f"refused: {err.problems[0].code}")
         assert err.problems
         for problem in err.problems:
             assert problem.code in CODES, problem.render()
-            assert problem.location.file == "bundle" + suffix, problem.render()
+            assert problem.location.file == f"bundle/bundle{suffix}", problem.render()
             assert problem.message and "\n" not in problem.render(), problem.render()
         return
     record("evaluated")

@@ -266,3 +266,14 @@ def test_the_pure_python_yaml_parser_gives_the_same_data_positions_and_refusals(
 )
 def test_a_legacy_encoding_is_named_only_when_the_bytes_fit_no_other(raw, message):
     assert error_of(decode_text, raw, "x.yaml").message.startswith(message)
+
+
+def test_a_yaml_file_of_too_many_values_is_refused_at_the_value_past_the_limit():
+    from checker.loading import MAX_YAML_VALUES
+
+    text = "a: [" + ",".join("0" for _ in range(MAX_YAML_VALUES)) + "]\n"  # the mapping, a, the list and its items
+    problem = error_of(parse_yaml, text, "x.yaml")
+    assert (problem.code, problem.location.line) == ("ECS003", 1)
+    assert problem.message.startswith("more than 300,000 YAML values; write a bundle this large as JSON")
+    data, _ = parse_yaml("a: [" + ",".join("0" for _ in range(MAX_YAML_VALUES - 3)) + "]\n", "x.yaml")
+    assert len(data["a"]) == MAX_YAML_VALUES - 3
