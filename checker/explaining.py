@@ -261,8 +261,9 @@ def grade_model(result: Any) -> dict[str, Any] | None:
     """The grade row by row, each first-level indicator's sum and the total, or None when not graded.
 
     Reads the grade through the reporters' adapter (`checker.reporters.grading`),
-    so any grade shape the reports accept can be explained. A row's own
-    `reason` (or `why`) is shown when the grade gives one.
+    so it explains exactly what the reports show. A row's `reason` is the
+    message of the first level the row did not reach, when the grade gives
+    its levels.
     """
     from checker.reporters.grading import _number, grade_of
 

@@ -334,5 +334,5 @@ def render_grade(model: Mapping[str, Any] | None, lang: str = "both") -> str:
         for step in steps:
             out.add(f"  row {step['row']}: {out.pick(step['indicator'])} {step['level'] or '—'} → {step['target_level'] or '—'}: "
                     f"+{step['points']}")
-            out.say(step["advice"], "      ")
+            out.say(step["criteria"], "      ", f"{step['target_level']}: " if step["target_level"] else "")
     return out.text()

@@ -14,8 +14,9 @@ remarks. The exact status is kept in a property. The profile and waivers
 files are back-matter resources with their SHA-256, the profile's
 exclusions are excluded controls, and each parameter the profile set is a
 prop of the observations it affects (loosened ones in class "loosened").
-The NJ-ECCS grade is a property of the result ("not-graded" when the run
-has none).
+The NJ-ECCS grade is a property of the result: the grade (AAA to AAAAA),
+"withheld" (不予评级: a prerequisite row is not met), "none" (无等级: the
+score is below AAA) or "not-graded" (the run has no grade).
 
 There is no OSCAL assessment plan: `import-ap` names the policy set by its
 digest, which fixes what was assessed. Every uuid is derived from the run's
@@ -48,7 +49,7 @@ from checker.reporters.common import (
     waiver_text,
     waivers_of,
 )
-from checker.reporters.grading import grade_of
+from checker.reporters.grading import NO_GRADE, grade_of
 
 OSCAL_VERSION = "1.1.2"
 NS = "urn:ecs-check:oscal"
@@ -171,16 +172,19 @@ def _grade_props(result: Result) -> tuple[list[dict[str, Any]], str | None]:
     grade = grade_of(result)
     if grade is None:
         return [_prop("nj-eccs-grade", "not-graded")], "未评级：本次运行没有 NJ-ECCS 评级。 Not graded: this run has no NJ-ECCS grade."
-    value = "withheld" if grade.withheld or not grade.grade else grade.grade
-    props = [_prop("nj-eccs-grade", value)]
+    props = [_prop("nj-eccs-grade", grade.outcome)]
     if grade.score is not None:
         props.append(_prop("nj-eccs-score", grade.score))
+    if grade.withheld and grade.score_grade:
+        props.append(_prop("nj-eccs-score-grade", grade.score_grade))
     for group in grade.groups:
         props.append(_prop("nj-eccs-indicator-points", group.points, **{"class": token(group.key)},
                            remarks=f"{pick(group.name, 'both')}: {group.points} / {group.max_points}"))
     if grade.model_sha256:
         props.append(_prop("scoring-model-sha256", grade.model_sha256))
     remarks = "; ".join(pick(reason, "both") for reason in grade.reasons) or None
+    if grade.outcome == NO_GRADE:
+        remarks = f"无等级：得分 {grade.score} 低于 AAA。 No grade: the score {grade.score} is below AAA."
     return props, remarks
 
 

@@ -33,7 +33,8 @@ from checker.reporters.common import (
     waiver_text,
     waivers_of,
 )
-from checker.reporters.grading import GradeView, grade_of
+from checker.reporters.grading import NO_GRADE, WITHHELD, GradeView, grade_of
+from checker.reporters.templating import number
 
 ROLE_WORDS = {"platform": Text("电子商务第三方平台", "e-commerce platform"),
               "operator": Text("电子商务经营者", "e-commerce operator")}
@@ -95,7 +96,10 @@ LABELS: dict[str, Text] = {
         "This run has no NJ-ECCS score (NJ-ECCS not selected or the scoring model not run), so there is no grade, "
         "Table B.1 breakdown or next-grade advice.",
     ),
-    "withheld": Text("暂不评级", "Grade withheld"),
+    "withheld": Text("不予评级", "Grade withheld"),
+    "no_grade": Text("无等级（低于 AAA）", "No grade (below AAA)"),
+    "score_band": Text("得分所在等级", "score band"),
+    "below": Text("低于 AAA", "below AAA"),
     "breakdown": Text("表 B.1 分项得分", "Table B.1 breakdown"),
     "chart": Text("一级指标得分率", "Score by first-level indicator"),
     "row": Text("序号", "Row"),
@@ -103,10 +107,15 @@ LABELS: dict[str, Text] = {
     "level": Text("达到级别", "Level"),
     "points": Text("得分", "Points"),
     "max_points": Text("满分", "Maximum"),
-    "kpis": Text("表 A.1 考核指标", "Table A.1 indicators"),
+    "kpis": Text("表 A.1、A.2 考核指标", "Table A.1 and A.2 indicators"),
+    "table": Text("表", "Table"),
     "value": Text("数值", "Value"),
+    "target": Text("目标", "Target"),
+    "meets": Text("达到", "met"),
+    "does_not_meet": Text("未达到", "not met"),
     "next_grade": Text("升级建议", "Next grade"),
     "gain": Text("可提高分值", "Points gained"),
+    "highest_grade": Text("已是最高等级。", "Already the highest grade."),
     "evidence": Text("证据", "Evidence"),
     "message": Text("说明", "Finding"),
     "requirement": Text("要求", "Requirement"),
@@ -290,6 +299,8 @@ class Report:
     total: int
     conforms: bool
     grade: GradeView | None
+    grade_word: Text | None  # the grade, 不予评级 / grade withheld, or 无等级 / no grade; None when not graded
+    next_grade_note: Text | None  # the score the next grade needs and what raising the listed rows gives
     chart: Chart | None
     clauses: tuple[ClauseView, ...]
     suggestions: tuple[Suggestion, ...]
@@ -401,21 +412,70 @@ def _clauses(result: Result) -> tuple[ClauseView, ...]:
     return tuple(views)
 
 
+def _level_word(level: str | None) -> Text:
+    """A row's level as the report prints it: AAA to AAAAA as they are, "below" in words."""
+    if level == "below":
+        return LABELS["below"]
+    return Text(level or "—", level or "—")
+
+
+def _grade_word(grade: GradeView | None) -> Text | None:
+    if grade is None:
+        return None
+    if grade.outcome == WITHHELD:
+        return LABELS["withheld"]
+    if grade.outcome == NO_GRADE:
+        return LABELS["no_grade"]
+    return Text(grade.outcome, grade.outcome)
+
+
+def _next_grade_note(grade: GradeView | None) -> Text | None:
+    """What the next grade needs, in one sentence; None when there is no next grade to reach."""
+    if grade is None:
+        return None
+    upgrade = grade.next_grade
+    if upgrade is None or not upgrade.steps:
+        return LABELS["highest_grade"] if grade.outcome == "AAAAA" else None
+    zh: list[str] = []
+    en: list[str] = []
+    if grade.withheld:
+        zh.append("须先满足评级前提行")
+        en.append("the prerequisite rows must be met first")
+    if upgrade.min_score is not None and upgrade.points_needed:
+        zh.append(f"得分须达到 {number(upgrade.min_score)}（还差 {number(upgrade.points_needed)} 分）")
+        en.append(f"the score must reach {number(upgrade.min_score)} ({number(upgrade.points_needed)} more points)")
+    if upgrade.score_after is not None:
+        after = upgrade.grade_after
+        zh.append(f"提升下列各行后得分 {number(upgrade.score_after)}（{after or LABELS['no_grade'].zh}）")
+        en.append(f"raising the rows below gives {number(upgrade.score_after)} ({after or LABELS['no_grade'].en.lower()})")
+    if not zh:
+        return None
+    sentence = "; ".join(en)
+    return Text("；".join(zh) + "。", sentence[:1].upper() + sentence[1:] + ".")
+
+
+def _step_suggestions(grade: GradeView) -> list[Suggestion]:
+    """The rows to raise for the next grade, in the adapter's order: most points first, then by row."""
+    if grade.next_grade is None:
+        return []
+    reasons = {row.row: row.reason for row in grade.rows}
+    out = []
+    for step in grade.next_grade.steps:
+        now, to = _level_word(step.level), _level_word(step.target_level or grade.next_grade.grade)
+        zh, en = f"将本行由 {now.zh} 提升至 {to.zh}", f"raise this row from {now.en} to {to.en}"
+        if step.criteria is not None:
+            zh, en = f"{zh}：{step.criteria.zh}", f"{en}: {step.criteria.en}"
+        reason = reasons.get(step.row)
+        if reason is not None:
+            zh, en = f"{zh}（现状：{reason.zh}）", f"{en} (now: {reason.en})"
+        row = f"B.1 {step.row}" if step.row is not None else "B.1"
+        out.append(Suggestion(0, row, step.indicator, Text(zh, en), step.points, None, None))
+    return out
+
+
 def _suggestions(result: Result, grade: GradeView | None) -> tuple[Suggestion, ...]:
     """Grade steps first, most points first; then every finding that needs work, worst first."""
-    out: list[Suggestion] = []
-    if grade is not None:
-        for step in grade.next_steps:
-            row = f"B.1 {step.row}" if step.row is not None else "B.1"
-            if step.advice is not None:
-                action = step.advice
-            else:
-                to = step.target_level or (grade.next_target or "")
-                action = Text(
-                    f"将本行由 {step.level or '未达级'} 提升至 {to or '更高级别'}",
-                    f"raise this row from {step.level or 'below AAA'} to {to or 'a higher level'}",
-                )
-            out.append(Suggestion(0, row, step.indicator, action, step.points, None, None))
+    out: list[Suggestion] = _step_suggestions(grade) if grade is not None else []
     by_id = result.policy_set.by_id()
     rank = {status: i for i, status in enumerate(SEVERITY)}
     # A waived finding is an accepted exception, not a fixed one: it still needs improving.
@@ -496,6 +556,8 @@ def build(result: Result, options: Mapping[str, Any] | None = None) -> Report:
         total=len(result.findings),
         conforms=exit_code(result.findings) == 0,
         grade=grade,
+        grade_word=_grade_word(grade),
+        next_grade_note=_next_grade_note(grade),
         chart=_chart(grade),
         clauses=_clauses(result),
         suggestions=_suggestions(result, grade),

@@ -56,8 +56,9 @@ def chooser(lang: str) -> Any:
 
 
 def number(value: Any) -> str:
+    """A number as short as it is exact: 90.0 as "90", 0.0083 as "0.0083", 12345.67 as "12345.67"."""
     if isinstance(value, float):
-        return f"{value:g}"
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 

@@ -14,7 +14,6 @@ from checker.commands.explain import find_policy, render_grade
 from checker.engine import evaluate_policy, trace_policy
 from checker.errors import CheckerError
 from checker.explaining import grade_model
-from checker.findings import Text
 from checker.fixtures import BASE_BUNDLE, _BundleSourceMap, _merge, discover_cases
 from checker.policy import load_policy_set
 from tests.reporters import sample
@@ -233,7 +232,12 @@ def test_grade_rows_sum_to_the_score():
 def test_grade_text_lets_a_person_recompute_it():
     graded = sample.graded()
     graded.grade.rows = tuple(types.SimpleNamespace(**vars(r)) for r in graded.grade.rows)
-    graded.grade.rows[15].reason = Text("流程未全员培训", "the procedure was not trained to all staff")
+    graded.grade.rows[15].levels = (  # row 16 reaches AAA and stops at AAAA: the AAAA level's message says why
+        {"level": "AAA", "criteria": {"zh": "有流程", "en": "a procedure exists"}, "state": "met",
+         "message": {"zh": "流程有效", "en": "the procedure is in force"}},
+        {"level": "AAAA", "criteria": {"zh": "全员掌握", "en": "all staff know it"}, "state": "not_met",
+         "message": {"zh": "流程未全员培训", "en": "the procedure was not trained to all staff"}},
+    )
     out = render_grade(grade_model(graded), "en")
     assert out.startswith(f"NJ-ECCS grade AAAA, score {graded.grade.score}\n")
     assert "  row 16: Incident procedure: level AAA, 2 / 3 points\n      why: the procedure was not trained to all staff\n" in out

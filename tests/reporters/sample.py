@@ -1,8 +1,10 @@
 """The fixed sample every reporter test renders: a small bundle, a small policy set, and a grade.
 
 The grade is built here because the NJ-ECCS scoring is not part of these
-tests: `graded()` attaches a Grade-shaped object (the fields `Result.grade`
-has) so every grade path of the reporters is exercised.
+tests: `graded()` attaches a stand-in whose `to_json()` gives the shape of
+the real grade's JSON (schemas/findings.schema.json), which is all the
+reporters read (checker.reporters.grading). Reports of real graded samples,
+scored through the real pipeline, are `real()`.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def _grade_json(g: types.SimpleNamespace) -> dict:
         "withheld": g.withheld, "reasons": [r.to_json() for r in g.reasons],
         "rows": [{"row": r.row, "group": next(k for k, (a, b) in groups.items() if a <= r.row <= b), "indicator": r.indicator.to_json(),
                   "content": r.indicator.to_json(), "level": r.level or "below", "points": float(r.points),
-                  "max_points": float(r.max_points), "prerequisite": r.row <= 3, "levels": [], "evidence": [],
+                  "max_points": float(r.max_points), "prerequisite": r.row <= 3, "levels": list(getattr(r, "levels", ())), "evidence": [],
                   "interpretations": []} for r in g.rows],
         "groups": [{"id": k, "title": {"zh": k, "en": k}, "weight": float(sum(r.max_points for r in g.rows if a <= r.row <= b)),
                     "rows": list(range(a, b + 1)), "points": float(round(sum(r.points for r in g.rows if a <= r.row <= b), 2))}
@@ -120,8 +122,7 @@ def _grade_stand_in(score: float) -> types.SimpleNamespace:
             types.SimpleNamespace(row=10, points=1.6, target_level="AAAAA"),
             types.SimpleNamespace(row=17, points=4, target_level="AAAAA"),
             types.SimpleNamespace(row=6, points=2.5, target_level="AAAAA"),
-            types.SimpleNamespace(row=16, points=1, target_level="AAAAA",
-                                  advice=Text("组织全员学习突发事件处理流程并演练", "train all staff on the incident procedure and drill it")),
+            types.SimpleNamespace(row=16, points=1, target_level="AAAAA"),
         )),
         model_sha256="5d0c2b1e" * 8,
     )
@@ -132,3 +133,23 @@ def graded() -> types.SimpleNamespace:
     base = result()
     return types.SimpleNamespace(findings=base.findings, bundle=base.bundle, policy_set=base.policy_set,
                                  standards=base.standards, grade=grade())
+
+
+SAMPLES = Path("evidence_samples")  # relative, as for BUNDLE
+GRADED_SAMPLES = (
+    "nanjing-home-textiles-aaaa",  # AAAA, with rows to raise for AAAAA
+    "nanjing-household-goods-below-aaa",  # score below 70: no grade (无等级), not withheld
+    "nanjing-maternal-infant-withheld",  # a prerequisite row unmet: withheld (不予评级)
+)
+
+
+@lru_cache(maxsize=len(GRADED_SAMPLES))
+def real(name: str) -> Result:
+    """A shipped sample checked against NJ-ECCS and graded as `check --standard NJ-ECCS` does; from the project root."""
+    return evaluate_real(name)
+
+
+def evaluate_real(name: str) -> Result:
+    from checker.commands.check import evaluate_bundle
+
+    return evaluate_bundle(SAMPLES / name, standards=("NJ-ECCS",))
