@@ -226,12 +226,15 @@ def kpis(bundle: Path, fmt: str, engine: str, master: str | None, as_of: dt.date
 def batch(source: Path, output: Path, jobs: int | None, engine: str, master: str | None, standards: tuple[str, ...],
           as_of: dt.date | None, policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool, resume: bool,
           progress: str) -> int:
-    """Evaluate every bundle of a DIR (its subdirectories and bundle files) or of a MANIFEST, in parallel.
+    """Evaluate every bundle of a DIR (searched through its folders) or of a MANIFEST, in parallel.
 
     \b
-    Writes one JSON report per bundle and an aggregate: summary.json, summary.csv
-    (pass rate per clause, most failed clauses), grades.csv, bundles.csv. An
-    unusable bundle is reported and the others still run. Exit codes: 0 every
+    In DIR, a folder holding bundle.yaml, bundle.yml or bundle.json is a bundle
+    (not searched further), other folders are searched, and other YAML or JSON
+    files are bundle files. Writes one JSON report per bundle and an aggregate:
+    summary.json, summary.csv (pass rate per clause, most failed clauses),
+    grades.csv, bundles.csv. An unusable bundle is reported and the others still
+    run. Exit codes: 0 every
     bundle passes; 1 a bundle has failing findings; 2 a bundle is unusable or
     bad usage; 3 an internal error in some bundle.
     """

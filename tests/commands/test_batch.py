@@ -87,6 +87,54 @@ def test_manifest_paths_are_relative_to_it(tmp_path, batch_dir, ecs):
     assert run.code == 2 and "ECS002" in run.err
 
 
+def test_folders_are_searched_for_bundles(tmp_path):
+    root, elsewhere = tmp_path / "bundles", tmp_path / "elsewhere"
+    for folder in ("acme", "group/acme", "group/inner/deep", ".hidden/old", "empty", "notes"):
+        (root / folder).mkdir(parents=True)
+    for bundle in ("acme/bundle.yaml", "group/acme/bundle.yaml", "group/inner/deep/bundle.json", ".hidden/old/bundle.yaml",
+                   "zed.yml", "group/beta.json"):
+        (root / bundle).write_text("x: 1\n")
+    (root / "group/acme/docs").mkdir()
+    (root / "group/acme/docs/evidence.json").write_text("{}")  # part of the bundle group/acme, not a bundle
+    (root / "notes/readme.md").write_text("not a bundle\n")
+    (elsewhere / "kept").mkdir(parents=True)
+    (elsewhere / "kept" / "bundle.yaml").write_text("x: 1\n")
+    (elsewhere / "more").mkdir()
+    (elsewhere / "more" / "other.yaml").write_text("x: 1\n")
+    (root / "alias").symlink_to(elsewhere / "kept")  # a link to a bundle is that bundle
+    (root / "group" / "linked").symlink_to(elsewhere / "more")  # a linked folder is not searched
+    (root / "group" / "loop").symlink_to(root)
+    tasks = discover(root)
+    assert [(t.name, Path(t.path).relative_to(root).as_posix()) for t in tasks] == [
+        ("acme", "acme"), ("alias", "alias"), ("group__acme", "group/acme"), ("group__beta", "group/beta.json"),
+        ("group__inner__deep", "group/inner/deep"), ("zed", "zed.yml")]
+    assert tasks[2].display == str(root / "group" / "acme")
+    (root / "group" / "acme.yaml").write_text("x: 1\n")  # the folder group/acme and the file group/acme.yaml
+    names = [t.name for t in discover(root)]
+    assert len(names) == 7 and sum(n.startswith("group__acme-") for n in names) == 2
+
+
+def test_a_bundle_in_a_nested_folder_is_evaluated(ecs, tmp_path):
+    root = tmp_path / "bundles"
+    shutil.copytree(SAMPLES / "nanjing-home-textiles-aaaa", root / "group" / "acme")
+    shutil.copytree(SAMPLES / "nanjing-snack-food-aaa", root / "nj-b")
+    shutil.copytree(SAMPLES / "hangzhou-operator-compliant", root / "hz")
+    out = tmp_path / "out"
+    run = ecs("batch", str(root), "-o", str(out), "-j", "2", "--progress", "none")
+    summary = json.loads((out / "summary.json").read_text())
+    assert run.code == 1 and summary["bundles"]["total"] == 3
+    assert [(r["name"], r["bundle"]) for r in summary["results"]] == [
+        ("group__acme", str(root / "group" / "acme")), ("hz", str(root / "hz")), ("nj-b", str(root / "nj-b"))]
+    checked = ecs("check", str(root / "group" / "acme"), "--format", "json")
+    assert (out / "results" / "group__acme.json").read_text(encoding="utf-8") == checked.out
+
+
+def test_no_bundle_anywhere_is_unusable_input(ecs, tmp_path):
+    (tmp_path / "bundles" / "empty").mkdir(parents=True)
+    run = ecs("batch", str(tmp_path / "bundles"), "-o", str(tmp_path / "out"))
+    assert run.code == 2 and "ECS002 no bundle in this directory or the folders under it" in run.err
+
+
 def test_names_that_collide_get_a_digest(tmp_path):
     (tmp_path / "a b").mkdir()
     (tmp_path / "a b" / "bundle.yaml").write_text("x: 1\n")
