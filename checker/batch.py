@@ -229,6 +229,12 @@ class Evaluator:
     def key(self, task: Task) -> str:
         return hashlib.sha256((self.key_base + "\n" + input_digest(Path(task.path))).encode()).hexdigest()
 
+    def failed(self, task: Task, message: str) -> tuple[dict[str, Any], None]:
+        """The record of a bundle whose evaluation did not finish (a bug, a worker process that died or overran its
+        time): an internal error, never a verdict."""
+        return {"name": task.name, "bundle": task.display, "key": self.key(task), "status": "internal_error", "exit_code": 3,
+                "findings": [], "grade": None, "error": f"internal error: {message}"}, None
+
     def evaluate(self, task: Task) -> tuple[dict[str, Any], str | None]:
         """(record for the aggregate, the JSON report or None when the bundle is unusable)."""
         import dataclasses
@@ -252,9 +258,7 @@ class Evaluator:
             return record, None
         except Exception as err:  # a bug must not pass for a verdict: the bundle is reported as not evaluated
             where = traceback.extract_tb(err.__traceback__)[-1]
-            record |= {"status": "internal_error", "exit_code": 3, "findings": [], "grade": None,
-                       "error": f"internal error: {type(err).__name__}: {err} ({Path(where.filename).name}:{where.lineno})"}
-            return record, None
+            return self.failed(task, f"{type(err).__name__}: {err} ({Path(where.filename).name}:{where.lineno})")
         finally:
             if bundle is not None and bundle.records is not None:
                 bundle.records.close()
