@@ -2,8 +2,9 @@
 
 Pure pieces the `batch` command and its Spark runner share:
 
-- `discover` finds the bundles of a directory or a manifest and names each
-  one deterministically (its path, made a file name);
+- `discover` finds the bundles of a directory (searched folder by folder)
+  or a manifest and names each one deterministically (its path, made a file
+  name);
 - `input_digest` is the SHA-256 of a bundle's inputs: its main file and
   every file it references (attachments, documents, record files);
 - `Evaluator.evaluate` checks one bundle exactly as `ecs-check check
@@ -64,20 +65,40 @@ def _named(entries: list[tuple[str, Path, str]]) -> list[Task]:
     return sorted(tasks, key=lambda t: t.name)
 
 
+def _entries(root: Path, folder: Path) -> list[tuple[str, Path, str]]:
+    """The bundles under `folder`, each with its path from `root`.
+
+    A folder holding a bundle file is one bundle and is not searched further;
+    any other folder is searched the same way; YAML and JSON files outside
+    bundle folders are bundle files. Hidden entries are skipped. A linked
+    folder is not searched, so the search stays under `root` and ends, but a
+    link to a bundle (folder or file) is that bundle, wherever it points.
+    """
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as err:
+        raise CheckerError.at("ECS002", f"cannot read this directory: {err.strerror or err}", str(folder)) from None
+    entries = []
+    for child in children:
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            if any((child / n).is_file() for n in BUNDLE_NAMES):
+                entries.append((child.relative_to(root).as_posix(), child, str(child)))
+            elif not child.is_symlink():
+                entries.extend(_entries(root, child))
+        elif child.is_file() and child.suffix.lower() in (".yaml", ".yml", ".json"):
+            entries.append((child.relative_to(root).with_suffix("").as_posix(), child, str(child)))
+    return entries
+
+
 def discover(source: Path) -> list[Task]:
-    """The bundles of a directory (each subdirectory holding a bundle file, and bundle files directly in it) or a manifest."""
+    """The bundles of a directory, searched folder by folder (see `_entries`), or of a manifest."""
     if source.is_dir():
-        entries = []
-        for child in sorted(source.iterdir()):
-            if child.name.startswith("."):
-                continue
-            if child.is_dir() and any((child / n).is_file() for n in BUNDLE_NAMES):
-                entries.append((child.name, child, str(child)))
-            elif child.is_file() and child.suffix.lower() in (".yaml", ".yml", ".json"):
-                entries.append((child.stem, child, str(child)))
+        entries = _entries(source, source)
         if not entries:
-            raise CheckerError.at("ECS002", f"no bundle in this directory (subdirectories with {' or '.join(BUNDLE_NAMES)}, "
-                                            "or bundle files)", str(source))
+            raise CheckerError.at("ECS002", f"no bundle in this directory or the folders under it (folders with "
+                                            f"{' or '.join(BUNDLE_NAMES)}, or bundle files)", str(source))
         return _named(entries)
     if not source.is_file():
         raise CheckerError.at("ECS002", "no such directory or manifest", str(source))
@@ -208,6 +229,12 @@ class Evaluator:
     def key(self, task: Task) -> str:
         return hashlib.sha256((self.key_base + "\n" + input_digest(Path(task.path))).encode()).hexdigest()
 
+    def failed(self, task: Task, message: str) -> tuple[dict[str, Any], None]:
+        """The record of a bundle whose evaluation did not finish (a bug, a worker process that died or overran its
+        time): an internal error, never a verdict."""
+        return {"name": task.name, "bundle": task.display, "key": self.key(task), "status": "internal_error", "exit_code": 3,
+                "findings": [], "grade": None, "error": f"internal error: {message}"}, None
+
     def evaluate(self, task: Task) -> tuple[dict[str, Any], str | None]:
         """(record for the aggregate, the JSON report or None when the bundle is unusable)."""
         import dataclasses
@@ -231,9 +258,7 @@ class Evaluator:
             return record, None
         except Exception as err:  # a bug must not pass for a verdict: the bundle is reported as not evaluated
             where = traceback.extract_tb(err.__traceback__)[-1]
-            record |= {"status": "internal_error", "exit_code": 3, "findings": [], "grade": None,
-                       "error": f"internal error: {type(err).__name__}: {err} ({Path(where.filename).name}:{where.lineno})"}
-            return record, None
+            return self.failed(task, f"{type(err).__name__}: {err} ({Path(where.filename).name}:{where.lineno})")
         finally:
             if bundle is not None and bundle.records is not None:
                 bundle.records.close()

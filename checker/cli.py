@@ -223,17 +223,24 @@ def kpis(bundle: Path, fmt: str, engine: str, master: str | None, as_of: dt.date
               help="Skip bundles whose inputs, policies and options match a result already in the output directory.")
 @click.option("--progress", type=click.Choice(["auto", "bar", "lines", "none"]), default="auto", show_default=True,
               help="auto: a progress bar on a terminal, one line per bundle otherwise (standard error).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop a bundle's worker process after this long on it and record the bundle as an internal error "
+                   "(default: no limit). Runs bundles in worker processes even with --jobs 1.")
 def batch(source: Path, output: Path, jobs: int | None, engine: str, master: str | None, standards: tuple[str, ...],
           as_of: dt.date | None, policy_dirs: tuple[Path, ...], config_file: Path | None, no_shipped: bool, resume: bool,
-          progress: str) -> int:
-    """Evaluate every bundle of a DIR (its subdirectories and bundle files) or of a MANIFEST, in parallel.
+          progress: str, timeout: float | None) -> int:
+    """Evaluate every bundle of a DIR (searched through its folders) or of a MANIFEST, in parallel.
 
     \b
-    Writes one JSON report per bundle and an aggregate: summary.json, summary.csv
-    (pass rate per clause, most failed clauses), grades.csv, bundles.csv. An
-    unusable bundle is reported and the others still run. Exit codes: 0 every
-    bundle passes; 1 a bundle has failing findings; 2 a bundle is unusable or
-    bad usage; 3 an internal error in some bundle.
+    In DIR, a folder holding bundle.yaml, bundle.yml or bundle.json is a bundle
+    (not searched further), other folders are searched, and other YAML or JSON
+    files are bundle files. Writes one JSON report per bundle and an aggregate:
+    summary.json, summary.csv (pass rate per clause, most failed clauses),
+    grades.csv, bundles.csv. A bundle that is unusable, or whose worker process
+    dies or passes --timeout (an internal error), is reported and the others
+    still run. Exit codes: 0 every bundle passes; 1 a bundle has failing
+    findings; 2 a bundle is unusable or bad usage; 3 an internal error in some
+    bundle.
     """
     from checker.batch import Options
     from checker.commands import batch as command
@@ -241,7 +248,7 @@ def batch(source: Path, output: Path, jobs: int | None, engine: str, master: str
     options = Options(standards=standards, as_of=as_of.isoformat() if as_of else None, policy_dirs=tuple(str(p) for p in policy_dirs),
                       config_file=str(config_file) if config_file else None, shipped=not no_shipped)
     return command.run(source, output, jobs=jobs or command.default_jobs(), engine=engine, master=master, options=options,
-                       resume=resume, progress=progress)
+                       resume=resume, progress=progress, timeout=timeout)
 
 
 @cli.command()

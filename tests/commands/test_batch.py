@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from checker.batch import discover
+from checker.batch import Evaluator, discover
 from checker.errors import CheckerError
 from tests.helpers import REPO
 
@@ -85,6 +88,126 @@ def test_manifest_paths_are_relative_to_it(tmp_path, batch_dir, ecs):
         discover(manifest)
     run = ecs("batch", str(tmp_path / "nothing"), "-o", str(tmp_path / "o"))
     assert run.code == 2 and "ECS002" in run.err
+
+
+def test_folders_are_searched_for_bundles(tmp_path):
+    root, elsewhere = tmp_path / "bundles", tmp_path / "elsewhere"
+    for folder in ("acme", "group/acme", "group/inner/deep", ".hidden/old", "empty", "notes"):
+        (root / folder).mkdir(parents=True)
+    for bundle in ("acme/bundle.yaml", "group/acme/bundle.yaml", "group/inner/deep/bundle.json", ".hidden/old/bundle.yaml",
+                   "zed.yml", "group/beta.json"):
+        (root / bundle).write_text("x: 1\n")
+    (root / "group/acme/docs").mkdir()
+    (root / "group/acme/docs/evidence.json").write_text("{}")  # part of the bundle group/acme, not a bundle
+    (root / "notes/readme.md").write_text("not a bundle\n")
+    (elsewhere / "kept").mkdir(parents=True)
+    (elsewhere / "kept" / "bundle.yaml").write_text("x: 1\n")
+    (elsewhere / "more").mkdir()
+    (elsewhere / "more" / "other.yaml").write_text("x: 1\n")
+    (root / "alias").symlink_to(elsewhere / "kept")  # a link to a bundle is that bundle
+    (root / "group" / "linked").symlink_to(elsewhere / "more")  # a linked folder is not searched
+    (root / "group" / "loop").symlink_to(root)
+    tasks = discover(root)
+    assert [(t.name, Path(t.path).relative_to(root).as_posix()) for t in tasks] == [
+        ("acme", "acme"), ("alias", "alias"), ("group__acme", "group/acme"), ("group__beta", "group/beta.json"),
+        ("group__inner__deep", "group/inner/deep"), ("zed", "zed.yml")]
+    assert tasks[2].display == str(root / "group" / "acme")
+    (root / "group" / "acme.yaml").write_text("x: 1\n")  # the folder group/acme and the file group/acme.yaml
+    names = [t.name for t in discover(root)]
+    assert len(names) == 7 and sum(n.startswith("group__acme-") for n in names) == 2
+
+
+def test_a_bundle_in_a_nested_folder_is_evaluated(ecs, tmp_path):
+    root = tmp_path / "bundles"
+    shutil.copytree(SAMPLES / "nanjing-home-textiles-aaaa", root / "group" / "acme")
+    shutil.copytree(SAMPLES / "nanjing-snack-food-aaa", root / "nj-b")
+    shutil.copytree(SAMPLES / "hangzhou-operator-compliant", root / "hz")
+    out = tmp_path / "out"
+    run = ecs("batch", str(root), "-o", str(out), "-j", "2", "--progress", "none")
+    summary = json.loads((out / "summary.json").read_text())
+    assert run.code == 1 and summary["bundles"]["total"] == 3
+    assert [(r["name"], r["bundle"]) for r in summary["results"]] == [
+        ("group__acme", str(root / "group" / "acme")), ("hz", str(root / "hz")), ("nj-b", str(root / "nj-b"))]
+    checked = ecs("check", str(root / "group" / "acme"), "--format", "json")
+    assert (out / "results" / "group__acme.json").read_text(encoding="utf-8") == checked.out
+
+
+def test_no_bundle_anywhere_is_unusable_input(ecs, tmp_path):
+    (tmp_path / "bundles" / "empty").mkdir(parents=True)
+    run = ecs("batch", str(tmp_path / "bundles"), "-o", str(tmp_path / "out"))
+    assert run.code == 2 and "ECS002 no bundle in this directory or the folders under it" in run.err
+
+
+def _crash_in_workers(monkeypatch: pytest.MonkeyPatch, how: dict[str, str]) -> None:
+    """Make a worker process die, or hang, on the named bundles. The patch is made before the workers fork, so they
+    inherit it; in this process the named bundles fail the test instead of ending it."""
+    driver, evaluate = os.getpid(), Evaluator.evaluate
+
+    def patched(self, task):
+        action = how.get(task.name)
+        if action is not None:
+            assert os.getpid() != driver, f"{task.name} was evaluated in the driver, not in a worker"
+            if action == "exit":
+                os._exit(9)
+            if action == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            if action == "hang":
+                time.sleep(600)
+        return evaluate(self, task)
+
+    monkeypatch.setattr(Evaluator, "evaluate", patched)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers inherit the patch only when forked")
+def test_a_worker_that_dies_costs_only_its_bundle(ecs, batch_dir, tmp_path, monkeypatch):
+    _crash_in_workers(monkeypatch, {"nj-b": "exit", "hz": "kill"})
+    out = tmp_path / "out"
+    run = ecs("batch", str(batch_dir), "-o", str(out), "-j", "2", "--progress", "lines")
+    assert run.code == 3
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["bundles"] == {"total": 4, "pass": 0, "fail": 1, "unusable": 1, "internal_error": 2}
+    results = {r["name"]: r for r in summary["results"]}
+    assert [r["name"] for r in summary["results"]] == ["broken", "hz", "nj-a", "nj-b"]
+    assert results["nj-b"] | {"bundle": None} == {
+        "name": "nj-b", "bundle": None, "status": "internal_error", "exit_code": 3, "grade": None, "score": None,
+        "result": None, "sha256": None, "error": "internal error: the worker process evaluating this bundle died (exit code 9)"}
+    assert results["hz"]["error"] == ("internal error: the worker process evaluating this bundle died "
+                                      "(killed by SIGKILL, as the out-of-memory killer does)")
+    assert results["nj-a"]["status"] == "fail" and results["broken"]["status"] == "unusable"
+    assert sorted(p.name for p in (out / "results").iterdir()) == ["nj-a.json"]
+    assert "nj-b: internal_error" in run.err and "1 fail, 1 unusable, 2 internal error" in run.err
+    checked = ecs("check", str(batch_dir / "nj-a"), "--format", "json")
+    assert (out / "results" / "nj-a.json").read_text(encoding="utf-8") == checked.out
+    # the same bytes with more workers, and with one worker process (--timeout puts --jobs 1 in a worker)
+    for args in (["-j", "3"], ["-j", "1", "--timeout", "600"]):
+        other = tmp_path / "other"
+        assert ecs("batch", str(batch_dir), "-o", str(other), *args, "--progress", "none").code == 3
+        assert _tree(other) == _tree(out)
+        shutil.rmtree(other)
+    # internal errors are not resumed: once the crash is gone, those bundles are evaluated again
+    monkeypatch.undo()
+    again = ecs("batch", str(batch_dir), "-o", str(out), "-j", "2", "--progress", "lines")
+    assert again.code == 2 and "(2 resumed)" in again.err
+    clean = tmp_path / "clean"
+    ecs("batch", str(batch_dir), "-o", str(clean), "-j", "1", "--progress", "none")
+    assert _tree(out) == _tree(clean)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers inherit the patch only when forked")
+def test_a_bundle_past_the_timeout_is_stopped(ecs, batch_dir, tmp_path, monkeypatch):
+    _crash_in_workers(monkeypatch, {"hz": "hang"})
+    out = tmp_path / "out"
+    started = time.monotonic()
+    run = ecs("batch", str(batch_dir), "-o", str(out), "-j", "2", "--timeout", "4", "--progress", "none")
+    assert time.monotonic() - started < 60
+    assert run.code == 3
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["bundles"] == {"total": 4, "pass": 0, "fail": 2, "unusable": 1, "internal_error": 1}
+    hz = next(r for r in summary["results"] if r["name"] == "hz")
+    assert hz["status"] == "internal_error"
+    assert hz["error"] == "internal error: timeout: not evaluated within 4 s; its worker process was stopped"
+    spark = ecs("batch", str(batch_dir), "-o", str(out), "--engine", "spark", "--timeout", "4")
+    assert spark.code == 2 and "ECS001 --timeout is for --engine local" in spark.err
 
 
 def test_names_that_collide_get_a_digest(tmp_path):
