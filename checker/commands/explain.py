@@ -136,9 +136,10 @@ def _value(value: Any, missing: bool = False) -> str:
 
 
 def _where(entry: Mapping[str, Any]) -> str:
-    if entry.get("line") is None:
+    """`  file:line`, or the file alone where it has no line (a whole record file, a Parquet row)."""
+    if not entry.get("file"):
         return ""
-    return f"  {entry['file']}:{entry['line']}"
+    return f"  {entry['file']}" + (f":{entry['line']}" if entry.get("line") is not None else "")
 
 
 def _comparison(out: _Out, c: Mapping[str, Any], indent: str) -> None:

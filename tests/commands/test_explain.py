@@ -170,6 +170,35 @@ def test_only_some_routine_records_are_kept(ecs, tmp_path):
     assert [r["label"] for r in step["records"]] == ["C-0000", "C-0001", "C-0002", "C-0017"]
 
 
+@pytest.mark.parametrize(("fmt", "first_line"), [("csv", 2), ("jsonl", 1)])
+def test_trace_of_records_in_a_record_file_cites_that_file_and_line(ecs, tmp_path, fmt, first_line):
+    """As check cites them (Bundle.cite): each row at its line of the record file, not at the `$records` reference."""
+    from checker.bundle import load_bundle
+    from checker.engine import evaluate
+    from tests.test_records import _bundle_dir
+
+    directory = _bundle_dir(tmp_path / "b", fmt)
+    records = f"{directory.as_posix()}/records/complaints.{fmt}"
+    model = _json(ecs, "7.5.1.2", "--bundle", str(directory))
+    (step,) = model["evaluation"]["checks"][0]["steps"]
+    assert (step["comparisons"][0]["path"], step["comparisons"][0]["file"], step["comparisons"][0]["line"]) == (
+        "$.complaints", records, None)  # the whole file: no one line
+    late = next(r for r in step["records"] if r["label"] == "C-2")
+    assert (late["path"], late["file"], late["line"]) == ("$.complaints[1]", records, first_line + 1)
+    assert {(c["file"], c["line"]) for c in late["comparisons"]} == {(records, first_line + 1)}
+    assert model["evaluation"]["applicability"][0]["file"] == f"{directory.as_posix()}/bundle.json"
+
+    result = evaluate(load_policy_set(standards=["DB33/T 2039-2017"]), load_bundle(directory))
+    finding = next(f for f in result.findings if f.policy_id == "db33-t-2039-2017/7.5.1.2")
+    cited = next(e for e in finding.evidence if e.path == "$.complaints[1]")
+    assert (f"{directory.as_posix()}/{cited.file}", cited.line) == (late["file"], late["line"])  # where check cites it
+
+    out = ecs("explain", "7.5.1.2", "--bundle", str(directory), "--lang", "en").out
+    assert f"      FAIL C-2 $.complaints[1]  {records}:{first_line + 1}\n" in out
+    assert f"      $.complaints = [6 items]  (6 records)  {records}\n" in out
+    assert "bundle.json:1" not in out.split("deadline (", 1)[1]  # no record is placed in the bundle file
+
+
 def test_an_unusable_bundle_exits_2(ecs, tmp_path):
     path = tmp_path / "b.yaml"
     path.write_text("not: [valid", encoding="utf-8")
