@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import types
@@ -281,6 +282,32 @@ def test_a_score_the_rows_do_not_add_up_to_is_pointed_out():
 def test_a_real_grade_is_explained_row_by_row(ecs):
     out = ecs("explain", "--grade", "evidence_samples/nanjing-snack-food-aaa", "--lang", "en").out
     assert "76" in out and "AAA" in out
+
+
+def test_grade_evidence_is_shown_as_file_line_and_note(ecs):
+    bundle = sample.ROOT / "evidence_samples" / "nanjing-home-textiles-aaaa"
+    out = ecs("explain", "--grade", str(bundle), "--lang", "en").out
+    shown = [line.split("evidence: ", 1)[1] for line in out.splitlines() if line.startswith("      evidence: ")]
+    assert shown and all(re.fullmatch(r"bundle\.yaml:\d+ \S.*", line) for line in shown), shown
+    lines = (bundle / "bundle.yaml").read_text(encoding="utf-8").splitlines()
+    audit = next(line for line in shown if line.endswith(" QA-2025H1"))
+    assert "QA-2025H1" in lines[int(audit.split(" ")[0].split(":")[1]) - 1]
+    assert any(re.fullmatch(r"bundle\.yaml:\d+ NJ-ECCS 5\.4\.2\.3 e\): FAIL", line) for line in shown)
+
+
+@pytest.mark.parametrize(("entry", "shown"), [
+    ({"path": "$.staff[4]", "file": "bundle.yaml", "line": 292, "column": 3, "note": "S-05"}, "bundle.yaml:292 S-05"),
+    ({"path": "$.service_plan", "file": "bundle.yaml", "line": 634, "column": 1}, "bundle.yaml:634 $.service_plan"),
+    ({"citation": "NJ-ECCS 6.1", "finding": "nj-eccs/6.1", "item": None, "status": "fail", "path": "$.emergency.drills",
+      "file": "bundle.yaml", "line": 9, "column": 3}, "bundle.yaml:9 NJ-ECCS 6.1: FAIL"),
+    ({"path": "$.complaints[1]", "file": "records/c.parquet", "line": None, "column": None, "note": "C-2"}, "records/c.parquet C-2"),
+    ({"path": "$.performance", "file": None, "line": None, "column": None, "note": "no figures"}, "no figures"),
+    ("a plain note", "a plain note"),
+])
+def test_each_shape_of_grade_evidence_reads_as_file_line_note(entry, shown):
+    model = grade_model(sample.graded())
+    model["rows"][0]["evidence"] = [entry]
+    assert f"\n      evidence: {shown}\n" in render_grade(model, "en")
 
 
 def test_an_ambiguous_clause_number_asks_for_the_policy_id(ecs):
