@@ -4,10 +4,13 @@ A finding is identified by `(policy_id, item)`, never by its position in a
 report. Between an earlier and a later run it is:
 
 - `existing`: present before with the same status and the same
-  `evidence_digest` (the evidence paths, their notes and the facts that
-  decided it);
+  `evidence_digest`: the same facts, and the same content of every value
+  and file its evidence cites (each record, document, attachment and record
+  file, by the SHA-256 of its bytes; see checker.cited);
 - `changed`: present before, but its status or its evidence differs, or the
-  earlier report has no digest to compare (reports before schema 1.2);
+  earlier report has no digest to compare: reports before schema 1.3 have
+  none, and those of schema 1.3 digest only the evidence paths, notes and
+  facts, so theirs are not compared;
 - `new`: not present before.
 
 A baseline therefore never hides a failure whose evidence changed: only an
@@ -134,8 +137,19 @@ def _problem(doc: Document, message: str, path: tuple[Any, ...]) -> Problem:
     return Problem("ECS007", message, Location(doc.display, line, col, render(path)))
 
 
+DIGESTS_SINCE = 4  # schema 1.4: evidence_digest covers the content of what the evidence cites
+
+
+def _minor(version: str) -> int:
+    _, _, minor = version.partition(".")
+    return int(minor) if minor.isdigit() else 0
+
+
 def read_report(path: Path, display: str | None = None) -> Report:
-    """A JSON report of `ecs-check check --format json`, schema 1.x; ECS007 at the line of whatever is unusable."""
+    """A JSON report of `ecs-check check --format json`, schema 1.x; ECS007 at the line of whatever is unusable.
+
+    Evidence digests of reports before schema 1.4 are read as absent: they cover less than this version's.
+    """
     doc = load_document(path, display or str(path))
     if doc.format != "json" or not isinstance(doc.data, dict):
         raise CheckerError(_problem(doc, "not an ecs-check JSON report (expected a JSON object from check --format json)", ()))
@@ -146,11 +160,12 @@ def read_report(path: Path, display: str | None = None) -> Report:
     problems = _REPORT.problems(doc, doc.data, "ECS007")
     if problems:
         raise CheckerError(problems)
+    comparable = _minor(version) >= DIGESTS_SINCE
     findings: dict[Key, Recorded] = {}
     for index, raw in enumerate(doc.data["findings"]):
         recorded = Recorded(raw["policy_id"], raw["item"], Status(raw["status"]),
                             raw.get("citation") or raw["policy_id"], _text(raw.get("title")), _text(raw.get("message")),
-                            raw.get("evidence_digest"))
+                            raw.get("evidence_digest") if comparable else None)
         if recorded.key in findings:
             item = f" item {recorded.item}" if recorded.item else ""
             raise CheckerError(_problem(doc, f"policy {recorded.policy_id}{item} has two findings; a report holds one per "
@@ -216,7 +231,8 @@ NEW_FAILURE_REASONS = {
     "now_failing": Text("上次不是失败状态", "was not failing"),
     "status_changed": Text("失败状态改变", "failing in another way"),
     "evidence_changed": Text("判定依据的证据已改变", "the evidence that decided it changed"),
-    "unverifiable": Text("上次报告没有证据摘要，无法确认相同", "the earlier report has no evidence digest to compare"),
+    "unverifiable": Text("上次报告没有可比较的证据摘要（1.4 版之前的报告），无法确认相同",
+                         "the earlier report has no evidence digest to compare (reports before schema 1.4)"),
 }
 
 

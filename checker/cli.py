@@ -141,7 +141,7 @@ def _format_names() -> list[str]:
               help="Stop with an error (exit 2) when more than N waivers are active.")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), metavar="OLD.json",
               help="An earlier JSON report: mark each finding new, changed or existing (by policy id and item; a finding "
-                   "whose status or evidence differs is changed, never existing) and exit 1 only for failing findings "
+                   "whose status or evidence differs, a cited record's values or a cited file's bytes included, is changed, never existing) and exit 1 only for failing findings "
                    "that are not existing.")
 @click.option("--max-attachment-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True,
               help="Do not read attachments larger than this; evidence resting on one is insufficient.")

@@ -42,6 +42,7 @@ class EvalContext:
     trace: Trace | None = None  # set only by `explain --bundle`; see checker.trace
     records: Any = None  # checker.records.RecordStore of the bundle's record files, if any
     measures: Any = None  # the checker.measures engine measuring the records, chosen on first use
+    digests: Any = None  # checker.cited.Digests of what findings cite, made on first use
     _selections: dict[str, list[tuple[PathTuple, Any]]] = field(default_factory=dict)
     _period_window: Window | None = None
 

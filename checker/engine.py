@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from checker.bundle import Bundle
+from checker.cited import Digests
 from checker.context import EvalContext
 from checker.errors import printable
 from checker.findings import EvidenceRef, Finding, Status, Text, sort_findings
@@ -128,7 +129,7 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
             applies_to=policy.applies_to,
             verification=verification,
             message=_one_line(outcome.message),
-            evidence=_evidence(bundle, outcome),
+            evidence=_evidence(bundle, outcome, ctx),
             parameters=compiled.params,
             interpretations=policy.interpretations,
             related=policy.related,
@@ -157,16 +158,19 @@ def trace_policy(compiled: CompiledPolicy, bundle: Bundle, keep: int = 20) -> tu
     return findings, trace
 
 
-def _evidence(bundle: Bundle, outcome: Outcome) -> tuple[EvidenceRef, ...]:
+def _evidence(bundle: Bundle, outcome: Outcome, ctx: EvalContext) -> tuple[EvidenceRef, ...]:
+    """Each cited value once, located and digested (checker.cited)."""
     refs = []
     seen = set()
+    if ctx.digests is None:
+        ctx.digests = Digests(bundle)
     for path, note in outcome.evidence:
         key = (path, note)
         if key in seen:
             continue
         seen.add(key)
         file_name, line, col = bundle.cite(path)
-        refs.append(EvidenceRef(render(path), file_name, line, col, printable(note) if note else note))
+        refs.append(EvidenceRef(render(path), file_name, line, col, printable(note) if note else note, ctx.digests(path)))
     return tuple(refs)
 
 

@@ -177,14 +177,16 @@ def plain(value: Any) -> Any:
 
 
 class _Locator:
-    def __init__(self, bundle: Bundle, shown: str) -> None:
-        self.bundle, self.shown = bundle, shown
+    """Where a traced value is, as `check` cites it: a record from a record file at that file's line."""
+
+    def __init__(self, bundle: Bundle, directory: PurePosixPath) -> None:
+        self.bundle, self.directory = bundle, directory
 
     def __call__(self, path: PathTuple | None) -> dict[str, Any]:
         if path is None:
             return {"path": None, "file": None, "line": None, "column": None}
-        line, column = self.bundle.locate(path)
-        return {"path": render(path), "file": self.shown, "line": line, "column": column}
+        file_name, line, column = self.bundle.cite(path)
+        return {"path": render(path), "file": (self.directory / file_name).as_posix(), "line": line, "column": column}
 
 
 def _comparison(item: Comparison, locate: _Locator) -> dict[str, Any]:
@@ -223,8 +225,9 @@ def _step(step: StepTrace, compiled: CompiledPolicy, locate: _Locator) -> dict[s
 
 
 def evaluation_model(compiled: CompiledPolicy, bundle: Bundle, findings: Sequence[Finding], trace: Trace) -> dict[str, Any]:
-    shown = (PurePosixPath(bundle.directory.as_posix()) / bundle.file_name).as_posix()
-    locate = _Locator(bundle, shown)
+    directory = PurePosixPath(bundle.directory.as_posix())
+    shown = (directory / bundle.file_name).as_posix()
+    locate = _Locator(bundle, directory)
     by_item = {f.item: f for f in findings}
     org = bundle.data["organization"]
     checks = []

@@ -78,11 +78,14 @@ class EvidenceRef:
     line: int | None = None
     column: int | None = None
     note: str | None = None
+    digest: str | None = None  # SHA-256 of the cited value and the files it references (checker.cited)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"path": self.path, "file": self.file, "line": self.line, "column": self.column}
         if self.note is not None:
             data["note"] = self.note
+        if self.digest is not None:
+            data["digest"] = self.digest
         return data
 
 
@@ -192,14 +195,17 @@ class Finding:
 
     @property
     def evidence_digest(self) -> str:
-        """SHA-256 of what decided the verdict: each evidence path with its note, and the operator's facts.
+        """SHA-256 of what decided the verdict: each cited value with its note and content, and the operator's facts.
 
         Computed from the finding's own JSON fields (`evidence[].path`,
-        `evidence[].note`, `facts`) as canonical JSON, so anyone can recompute
-        it; file, line and column are left out, so moving a record within the
-        bundle file does not change it.
+        `evidence[].note`, `evidence[].digest`, `facts`), so anyone can
+        recompute it from the report, and check each `digest` against the
+        bundle (checker.cited): a changed record, document or record file
+        changes it. File, line and column and the list index in each path are
+        left out, so reformatting the bundle or moving a record within its
+        list or file does not change it.
         """
-        return evidence_digest([(ref.path, ref.note) for ref in self.evidence], self.facts)
+        return evidence_digest([(ref.path, ref.note, ref.digest) for ref in self.evidence], self.facts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -228,11 +234,21 @@ class Finding:
         }
 
 
-def evidence_digest(evidence: Iterable[tuple[str, str | None]], facts: Mapping[str, Any]) -> str:
-    """The digest `Finding.evidence_digest` documents, from plain values (as read back from a JSON report)."""
-    canonical = json.dumps({"evidence": [[path, note] for path, note in evidence], "facts": facts},
-                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def evidence_digest(evidence: Iterable[tuple[str, str | None, str | None]], facts: Mapping[str, Any]) -> str:
+    """The digest `Finding.evidence_digest` documents, from plain values (as read back from a JSON report).
+
+    The SHA-256 of the canonical JSON of `{"evidence": [[path, note, digest], ...], "facts": {...}}`, each
+    path with its list indexes written `[*]` and the entries sorted by their canonical JSON.
+    """
+    entries = sorted(([_INDEX.sub("[*]", path), note, digest] for path, note, digest in evidence), key=_canonical)
+    return hashlib.sha256(_canonical({"evidence": entries, "facts": facts}).encode("utf-8")).hexdigest()
 
 
 _PART = re.compile(r"\d+|[A-Za-z]+")

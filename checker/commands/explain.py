@@ -136,9 +136,10 @@ def _value(value: Any, missing: bool = False) -> str:
 
 
 def _where(entry: Mapping[str, Any]) -> str:
-    if entry.get("line") is None:
+    """`  file:line`, or the file alone where it has no line (a whole record file, a Parquet row)."""
+    if not entry.get("file"):
         return ""
-    return f"  {entry['file']}:{entry['line']}"
+    return f"  {entry['file']}" + (f":{entry['line']}" if entry.get("line") is not None else "")
 
 
 def _comparison(out: _Out, c: Mapping[str, Any], indent: str) -> None:
@@ -296,6 +297,18 @@ def _evaluation(out: _Out, evaluation: Mapping[str, Any], policy_file: str) -> N
             "per verdict)")
 
 
+def _evidence(entry: Any) -> str:
+    """A grade row's evidence as `file:line note`: the note, or the finding it rests on and its status, or the path."""
+    if not isinstance(entry, Mapping):
+        return str(entry)
+    where = _where(entry).strip()
+    if entry.get("citation"):
+        what = f"{entry['citation']}: {str(entry.get('status') or '').upper()}".rstrip(": ")
+    else:
+        what = entry.get("note") or entry.get("path") or ""
+    return f"{where} {what}".strip()
+
+
 def render_grade(model: Mapping[str, Any] | None, lang: str = "both") -> str:
     out = _Out(lang)
     if model is None:
@@ -316,7 +329,7 @@ def render_grade(model: Mapping[str, Any] | None, lang: str = "both") -> str:
                 f"{row['points']} / {row['max_points']} points")
         out.say(row["reason"], "      ", "why: ")
         for entry in row["evidence"]:
-            out.add(f"      evidence: {json.dumps(entry, ensure_ascii=False) if not isinstance(entry, str) else entry}")
+            out.add(f"      evidence: {_evidence(entry)}")
         if row["interpretations"]:
             out.add(f"      interpretations: {', '.join(row['interpretations'])}")
     out.heading("一级指标合计", "Sum per first-level indicator")

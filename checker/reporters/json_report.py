@@ -14,7 +14,7 @@ from checker.engine import Result
 from checker.findings import summarize
 from checker.reporters.common import provenance, tailoring_of, waivers_of
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def document(result: Result) -> dict[str, Any]:

@@ -90,7 +90,7 @@ def test_text_and_markdown(ecs, reports):
     assert "New failures (2):" in text and "Fixed (1):" in text and "Still failing (1):" in text
     assert "\n  FAIL                  NJ-ECCS 5.4.2.3 c)  Recommend related products\n" in text
     assert "\n                        fail → fail (the evidence that decided it changed)\n" in text
-    assert "\n                        evidence b62f69b7f4ac… → " in text
+    assert "\n                        evidence b48139cfe9e1… → " in text
     markdown = ecs("diff", str(old), str(new), "--format", "markdown", "--lang", "en").out
     assert markdown.startswith("# ecs-check diff\n")
     assert "## New failures (2)\n\n| citation | title | status | message |\n|---|---|---|---|\n| NJ-ECCS 5.4.2.3 c) |" in markdown
@@ -158,8 +158,9 @@ def test_baseline_marks_each_finding_and_gates_only_on_new_failures(ecs, reports
     assert marks[("nj-eccs/5.4.2.3", "c)")] == "changed"  # still failing, other evidence: never existing
     assert marks[("nj-eccs/6.1", None)] == "changed"
     assert marks[("db33-t-2039-2017/7.5.1.2", None)] == "changed"
+    assert marks[("nj-eccs/5.4.2.3", "a)")] == "changed"  # passes on the same audit, whose record changed
     assert marks[("nj-eccs/5.4.2.3", "e)")] == "existing"
-    assert document["baseline"]["counts"] == {"new": 0, "changed": 3, "existing": 6}
+    assert document["baseline"]["counts"] == {"new": 0, "changed": 4, "existing": 5}
     assert document["baseline"]["new_failures"] == 2
     sarif = json.loads((tmp_path / "x.sarif").read_text(encoding="utf-8"))
     states = {r["ruleId"] + (r["properties"]["item"] or ""): r["baselineState"] for r in sarif["runs"][0]["results"]}

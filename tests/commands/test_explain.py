@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import types
@@ -169,6 +170,35 @@ def test_only_some_routine_records_are_kept(ecs, tmp_path):
     assert [r["label"] for r in step["records"]] == ["C-0000", "C-0001", "C-0002", "C-0017"]
 
 
+@pytest.mark.parametrize(("fmt", "first_line"), [("csv", 2), ("jsonl", 1)])
+def test_trace_of_records_in_a_record_file_cites_that_file_and_line(ecs, tmp_path, fmt, first_line):
+    """As check cites them (Bundle.cite): each row at its line of the record file, not at the `$records` reference."""
+    from checker.bundle import load_bundle
+    from checker.engine import evaluate
+    from tests.test_records import _bundle_dir
+
+    directory = _bundle_dir(tmp_path / "b", fmt)
+    records = f"{directory.as_posix()}/records/complaints.{fmt}"
+    model = _json(ecs, "7.5.1.2", "--bundle", str(directory))
+    (step,) = model["evaluation"]["checks"][0]["steps"]
+    assert (step["comparisons"][0]["path"], step["comparisons"][0]["file"], step["comparisons"][0]["line"]) == (
+        "$.complaints", records, None)  # the whole file: no one line
+    late = next(r for r in step["records"] if r["label"] == "C-2")
+    assert (late["path"], late["file"], late["line"]) == ("$.complaints[1]", records, first_line + 1)
+    assert {(c["file"], c["line"]) for c in late["comparisons"]} == {(records, first_line + 1)}
+    assert model["evaluation"]["applicability"][0]["file"] == f"{directory.as_posix()}/bundle.json"
+
+    result = evaluate(load_policy_set(standards=["DB33/T 2039-2017"]), load_bundle(directory))
+    finding = next(f for f in result.findings if f.policy_id == "db33-t-2039-2017/7.5.1.2")
+    cited = next(e for e in finding.evidence if e.path == "$.complaints[1]")
+    assert (f"{directory.as_posix()}/{cited.file}", cited.line) == (late["file"], late["line"])  # where check cites it
+
+    out = ecs("explain", "7.5.1.2", "--bundle", str(directory), "--lang", "en").out
+    assert f"      FAIL C-2 $.complaints[1]  {records}:{first_line + 1}\n" in out
+    assert f"      $.complaints = [6 items]  (6 records)  {records}\n" in out
+    assert "bundle.json:1" not in out.split("deadline (", 1)[1]  # no record is placed in the bundle file
+
+
 def test_an_unusable_bundle_exits_2(ecs, tmp_path):
     path = tmp_path / "b.yaml"
     path.write_text("not: [valid", encoding="utf-8")
@@ -256,6 +286,32 @@ def test_a_score_the_rows_do_not_add_up_to_is_pointed_out():
 def test_a_real_grade_is_explained_row_by_row(ecs):
     out = ecs("explain", "--grade", "evidence_samples/nanjing-snack-food-aaa", "--lang", "en").out
     assert "76" in out and "AAA" in out
+
+
+def test_grade_evidence_is_shown_as_file_line_and_note(ecs):
+    bundle = sample.ROOT / "evidence_samples" / "nanjing-home-textiles-aaaa"
+    out = ecs("explain", "--grade", str(bundle), "--lang", "en").out
+    shown = [line.split("evidence: ", 1)[1] for line in out.splitlines() if line.startswith("      evidence: ")]
+    assert shown and all(re.fullmatch(r"bundle\.yaml:\d+ \S.*", line) for line in shown), shown
+    lines = (bundle / "bundle.yaml").read_text(encoding="utf-8").splitlines()
+    audit = next(line for line in shown if line.endswith(" QA-2025H1"))
+    assert "QA-2025H1" in lines[int(audit.split(" ")[0].split(":")[1]) - 1]
+    assert any(re.fullmatch(r"bundle\.yaml:\d+ NJ-ECCS 5\.4\.2\.3 e\): FAIL", line) for line in shown)
+
+
+@pytest.mark.parametrize(("entry", "shown"), [
+    ({"path": "$.staff[4]", "file": "bundle.yaml", "line": 292, "column": 3, "note": "S-05"}, "bundle.yaml:292 S-05"),
+    ({"path": "$.service_plan", "file": "bundle.yaml", "line": 634, "column": 1}, "bundle.yaml:634 $.service_plan"),
+    ({"citation": "NJ-ECCS 6.1", "finding": "nj-eccs/6.1", "item": None, "status": "fail", "path": "$.emergency.drills",
+      "file": "bundle.yaml", "line": 9, "column": 3}, "bundle.yaml:9 NJ-ECCS 6.1: FAIL"),
+    ({"path": "$.complaints[1]", "file": "records/c.parquet", "line": None, "column": None, "note": "C-2"}, "records/c.parquet C-2"),
+    ({"path": "$.performance", "file": None, "line": None, "column": None, "note": "no figures"}, "no figures"),
+    ("a plain note", "a plain note"),
+])
+def test_each_shape_of_grade_evidence_reads_as_file_line_note(entry, shown):
+    model = grade_model(sample.graded())
+    model["rows"][0]["evidence"] = [entry]
+    assert f"\n      evidence: {shown}\n" in render_grade(model, "en")
 
 
 def test_an_ambiguous_clause_number_asks_for_the_policy_id(ecs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import jsonschema
 import pytest
@@ -88,15 +89,23 @@ def test_standard_texts_are_the_shipped_files():
         assert entry["sha256"] == sha256(sample.ROOT / entry["file"])
 
 
+def _canonical(value):
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def test_evidence_digest_is_recomputable_from_the_finding():
-    """Canonical JSON of [[path, note], ...] and facts: no file positions, nothing the reader cannot see."""
-    for finding in json.loads(json_report.render(sample.result()))["findings"]:
-        canonical = json.dumps({"evidence": [[e["path"], e.get("note")] for e in finding["evidence"]], "facts": finding["facts"]},
-                               sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """Canonical JSON of [[path with [*], note, digest], ...] sorted, and facts: no file positions, nothing the reader cannot see."""
+    findings = json.loads(json_report.render(sample.result()))["findings"]
+    assert any(finding["evidence"] for finding in findings)
+    for finding in findings:
+        assert all(len(e["digest"]) == 64 for e in finding["evidence"])
+        entries = sorted(([re.sub(r"\[\d+\]", "[*]", e["path"]), e.get("note"), e["digest"]] for e in finding["evidence"]),
+                         key=_canonical)
+        canonical = _canonical({"evidence": entries, "facts": finding["facts"]})
         assert finding["evidence_digest"] == hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def test_evidence_digest_ignores_positions_and_follows_notes_and_facts():
+def test_evidence_digest_ignores_positions_and_follows_notes_content_and_facts():
     import dataclasses
 
     finding = next(f for f in sample.result().findings if f.evidence)
@@ -106,6 +115,12 @@ def test_evidence_digest_ignores_positions_and_follows_notes_and_facts():
     assert renoted.evidence_digest != finding.evidence_digest
     refacted = dataclasses.replace(finding, facts={**finding.facts, "total": -1})
     assert refacted.evidence_digest != finding.evidence_digest
+    reindexed = dataclasses.replace(finding, evidence=tuple(dataclasses.replace(e, path=e.path + "[7]") for e in finding.evidence))
+    assert reindexed.evidence_digest != finding.evidence_digest  # another value
+    listed = dataclasses.replace(reindexed, evidence=tuple(dataclasses.replace(e, path=e.path + "[8]") for e in finding.evidence))
+    assert listed.evidence_digest == reindexed.evidence_digest  # the same value, elsewhere in its list
+    recontent = dataclasses.replace(finding, evidence=(dataclasses.replace(finding.evidence[0], digest="0" * 64),) + finding.evidence[1:])
+    assert recontent.evidence_digest != finding.evidence_digest
 
 
 def test_output_with_a_baseline_validates(validator, tmp_path, capsys):
