@@ -4,12 +4,15 @@
 of the canonical JSON (sorted keys, no spaces, UTF-8) of
 
     {"value": V, "files": {REL: SHA256, ...}}      a value
-    {"items": [D, ...], "files": {...}}           a list
+    {"records": [R, ...], "files": {...}}         a list of records, each with its own id
+    {"items": [D, ...], "files": {...}}           any other list
     {"files": {}}                                 nothing at the path
 
 - V is the value at the path as the bundle holds it. A list counts as the
-  set of its items: D is the SHA-256 of each item's canonical JSON, sorted,
-  so moving a record within its list changes nothing.
+  set of its items, so moving a record within its list changes nothing: a
+  list of records with distinct string ids is its records R sorted by id
+  (one encoding, for lists of 100,000 records); any other list is D, the
+  SHA-256 of each item's canonical JSON, sorted.
 - A section kept in a record file (`$records`, checker.records) is its
   reference, which pins the file's SHA-256: citing the whole section covers
   every byte of the file (moving a row included). A row of a record file is
@@ -85,6 +88,9 @@ class Digests:
             return _sha256({"files": {}})
         files = self._files(at)
         if isinstance(value, list):
+            ids = [item.get("id") if isinstance(item, dict) else None for item in value]
+            if all(isinstance(i, str) for i in ids) and len(set(ids)) == len(ids):  # records: ordered by id, one encoding
+                return _sha256({"records": sorted(value, key=lambda item: item["id"]), "files": files})
             return _sha256({"items": sorted(_sha256(item) for item in value), "files": files})
         return _sha256({"value": value, "files": files})
 

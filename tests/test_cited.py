@@ -117,8 +117,13 @@ def test_a_value_is_its_canonical_json_and_a_list_the_set_of_its_items():
     again = make_bundle({"x-things": list(reversed(records)), "x-other": True})
     assert Digests(bundle)(("x-things",)) == Digests(again)(("x-things",))
     assert Digests(bundle)(("x-things", 0)) == Digests(again)(("x-things", 1))
-    items = sorted(_sha256(canonical(r)) for r in records)
-    assert Digests(bundle)(("x-things",)) == _sha256(canonical({"items": items, "files": {}}))
+    assert Digests(bundle)(("x-things",)) == _sha256(canonical({"records": records, "files": {}}))  # sorted by id
+    plain = [3, 1, 2]  # a list of anything else: the set of its items' digests
+    items = sorted(_sha256(canonical(v)) for v in plain)
+    assert Digests(make_bundle({"x-plain": plain}))(("x-plain",)) == _sha256(canonical({"items": items, "files": {}}))
+    twice = [{"id": "A", "n": 1}, {"id": "A", "n": 2}]  # ids that repeat cannot order the list
+    items = sorted(_sha256(canonical(r)) for r in twice)
+    assert Digests(make_bundle({"x-twice": twice}))(("x-twice",)) == _sha256(canonical({"items": items, "files": {}}))
     assert Digests(bundle)(("x-things", 0, "n")) == _sha256(b'{"files":{},"value":1}')
     changed = make_bundle({"x-things": [records[0], {"id": "B", "n": 3}]})
     assert Digests(changed)(("x-things",)) != Digests(bundle)(("x-things",))
