@@ -211,14 +211,16 @@ class Tally:
             yield from enumerate(records)
             return
         unknown = self.unknown
+        counted = 0  # added to total when the loop ends (the operators read it after)
         for index, record in enumerate(records):
             chosen = keep(record)
             if chosen is True:
-                self.total += 1
+                counted += 1
                 yield index, record
             elif chosen is None:  # undecided by the filter: it counts, and is named only if shown
-                self.total += 1
+                counted += 1
                 unknown.append((index, None))
+        self.total += counted
 
     def _detail(self, index: int, detail: Text | Callable[[], Text] | None) -> Text:
         if isinstance(detail, Text):
