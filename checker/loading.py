@@ -262,6 +262,9 @@ class _Constructor(BaseConstructor):
         value = float(text.replace(".inf", "inf").replace(".nan", "nan"))
         if not math.isfinite(value):
             raise self._fail("ECS211", f"number {node.value[:40]!r} is not finite; use a finite number", node)
+        if value == 0 and _nonzero(text):
+            raise self._fail("ECS211", f"number {node.value[:40]!r} is too small to tell from 0; write 0 or a number "
+                                       "that is not that small", node)
         return value
 
     def construct_str(self, node: ScalarNode) -> str:
@@ -439,7 +442,16 @@ def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise _JsonProblem("ECS211", f"number {text[:40]} is too large to be finite", text)
+    if value == 0 and _nonzero(text):
+        raise _JsonProblem("ECS211", f"number {text[:40]} is too small to tell from 0; write 0 or a number "
+                                     "that is not that small", text)
     return value
+
+
+def _nonzero(text: str) -> bool:
+    """Whether a number's digits (before any exponent) are not all zero: 1e-400 is not 0, though float() says so."""
+    mantissa = text.lower().split("e")[0]
+    return any(ch in "123456789" for ch in mantissa)
 
 
 _WS = re.compile(r"[ \t\n\r]*")

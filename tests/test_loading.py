@@ -84,10 +84,11 @@ def test_yaml_positions_of_keys_and_records():
         ('{"a": NaN}', "ECS211", 1, 7),
         ('{"a": -Infinity}', "ECS211", 1, 7),
         ('{"a": 1e400}', "ECS211", 1, 7),
+        ('{"a": 1e-400}', "ECS211", 1, 7),
         ('{"a": 1} trailing', "ECS204", 1, 10),
         ('{"a": [1, 2}', "ECS204", 1, 12),
     ],
-    ids=["duplicate-key", "nan", "minus-infinity", "overflow", "trailing-garbage", "bad-bracket"],
+    ids=["duplicate-key", "nan", "minus-infinity", "overflow", "underflow", "trailing-garbage", "bad-bracket"],
 )
 def test_json_refusals_are_located(text, code, line, col):
     problem = error_of(parse_json, text, "x.json")
@@ -277,3 +278,10 @@ def test_a_yaml_file_of_too_many_values_is_refused_at_the_value_past_the_limit()
     assert problem.message.startswith("more than 300,000 YAML values; write a bundle this large as JSON")
     data, _ = parse_yaml("a: [" + ",".join("0" for _ in range(MAX_YAML_VALUES - 3)) + "]\n", "x.yaml")
     assert len(data["a"]) == MAX_YAML_VALUES - 3
+
+
+def test_zero_written_with_an_exponent_is_still_zero_but_an_underflow_is_refused():
+    assert parse_json('{"a": 0.0e-400, "b": 0e5}', "x.json")[0] == {"a": 0.0, "b": 0.0}
+    assert parse_yaml("a: 0.0e-400\n", "x.yaml")[0] == {"a": 0.0}
+    problem = error_of(parse_yaml, "a: 1.5e-400\n", "x.yaml")
+    assert (problem.code, problem.message) == ("ECS211", "number '1.5e-400' is too small to tell from 0; write 0 or a number that is not that small")
