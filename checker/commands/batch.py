@@ -264,6 +264,9 @@ def run(source: Path, output: Path, *, jobs: int = 1, engine: str = "local", mas
         raise CheckerError.at("ECS001", "--master is for --engine spark", "<command line>")
     if timeout is not None and engine != "local":
         raise CheckerError.at("ECS001", "--timeout is for --engine local", "<command line>")
+    if source.is_dir() and output.resolve().is_relative_to(source.resolve()):
+        raise CheckerError.at("ECS001", f"the output directory is inside {source}, where bundles are searched: the next "
+                                        "run would read its reports as bundles; write it elsewhere", str(output))
     tasks = discover(source)
     if output.exists() and not output.is_dir():
         raise CheckerError.at("ECS004", "output path is not a directory", str(output))

@@ -90,6 +90,13 @@ def test_manifest_paths_are_relative_to_it(tmp_path, batch_dir, ecs):
     assert run.code == 2 and "ECS002" in run.err
 
 
+def test_an_output_directory_inside_the_bundles_is_refused_before_anything_is_written(ecs, batch_dir):
+    run = ecs("batch", str(batch_dir), "--output", str(batch_dir / "out"))
+    assert run.code == 2
+    assert "ECS001 the output directory is inside" in run.err and "the next run would read its reports as bundles" in run.err
+    assert not (batch_dir / "out").exists()
+
+
 def test_folders_are_searched_for_bundles(tmp_path):
     root, elsewhere = tmp_path / "bundles", tmp_path / "elsewhere"
     for folder in ("acme", "group/acme", "group/inner/deep", ".hidden/old", "empty", "notes"):
