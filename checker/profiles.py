@@ -189,7 +189,11 @@ def find_profile(name: str | Path) -> Path:
 def load_profile(path: str | Path, display: str | None = None) -> Profile:
     """Read a profile and check it against its schema and itself; raises CheckerError listing every problem."""
     found = find_profile(path)
-    doc = load_document(found, display or display_path(found), PROFILE_LIMIT)
+    if display is None:
+        shipped = shipped_profiles()
+        # a shipped profile is named as shipped, so reports do not depend on where ecs-check is installed or run
+        display = f"profiles/{found.name}" if shipped.get(found.stem) == found else display_path(found)
+    doc = load_document(found, display, PROFILE_LIMIT)
     return profile_from_document(doc)
 
 

@@ -348,3 +348,13 @@ def test_lists_and_undeclared_directions(stricter, default, value, adjustable, c
     kind = "array" if isinstance(default, list) else "number"
     problem = _value_problem(parameter(stricter, default, adjustable, kind), value)
     assert (problem[0] if problem else None) == code
+
+
+def test_a_shipped_profile_is_named_the_same_from_any_directory(tmp_path, monkeypatch):
+    from checker.profiles import load_profile
+
+    names = set()
+    for where in (tmp_path, tmp_path.parent):
+        monkeypatch.chdir(where)
+        names.add(load_profile("apparel-operator").document.display)
+    assert names == {"profiles/apparel-operator.yaml"}
