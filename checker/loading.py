@@ -403,6 +403,11 @@ def parse_yaml(text: str, display: str) -> tuple[Any, YamlSourceMap]:
                 raise CheckerError.at("ECS208", "only one YAML document per file is accepted",
                                       display, line, col) from None
             raise CheckerError.at("ECS203", f"YAML syntax error: {problem}", display, line, col) from None
+        except yaml.reader.ReaderError as err:  # a character YAML does not allow: located by its offset in the text
+            line, col = _line_col(text[: err.position + 1], err.position)
+            character = err.character if isinstance(err.character, str) else chr(err.character)
+            raise CheckerError.at("ECS203", f"character U+{ord(character):04X} is not allowed in YAML text; remove it "
+                                            "or write it as an escape inside a double-quoted string", display, line, col) from None
         except yaml.YAMLError as err:
             raise CheckerError.at("ECS203", f"YAML error: {err}", display) from None
         except RecursionError:

@@ -285,3 +285,11 @@ def test_zero_written_with_an_exponent_is_still_zero_but_an_underflow_is_refused
     assert parse_yaml("a: 0.0e-400\n", "x.yaml")[0] == {"a": 0.0}
     problem = error_of(parse_yaml, "a: 1.5e-400\n", "x.yaml")
     assert (problem.code, problem.message) == ("ECS211", "number '1.5e-400' is too small to tell from 0; write 0 or a number that is not that small")
+
+
+@pytest.mark.parametrize(("text", "where", "code_point"), [("a: 1\nb: x\x1by\n", (2, 5), "U+001B"), ("a: 1\nb: 'x\x7f'\n", (2, 6), "U+007F")],
+                         ids=["escape", "delete"])
+def test_a_character_yaml_does_not_allow_is_located_at_its_line_and_column(text, where, code_point):
+    problem = error_of(parse_yaml, text, "x.yaml")
+    assert (problem.code, problem.location.line, problem.location.column) == ("ECS203", *where)
+    assert problem.message.startswith(f"character {code_point} is not allowed in YAML text")
