@@ -81,4 +81,10 @@ def run(paths: Sequence[Path] = (), *, fmt: str = "text", policy_dirs: Sequence[
     targets = expand(paths or default_paths(workspace.config, policy_dirs))
     result = lint(targets, workspace)
     sys.stdout.write(render_json(result) if fmt == "json" else render_text(result))
+    if any(problem.code in UNREADABLE for problem in result.problems):
+        return 2  # a file that cannot be read as YAML or JSON at all is unusable input, not a policy problem
     return 1 if result.problems else 0
+
+
+# Problems with reading a file (missing, too large, not UTF-8, not YAML or JSON data): exit 2, as on every command.
+UNREADABLE = frozenset({"ECS002", "ECS003"} | {f"ECS2{n:02d}" for n in range(1, 14)})
