@@ -96,19 +96,19 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
         ctx.instants.naive_reads = 0
         ctx.instants.naive_read.clear()
         declared = tailoring.declared(check.item.item if check.item else None) if tailoring else None
+        original: Status | None = None
         if not role_ok:
             outcome = _not_applicable_for_role(policy.applies_to, bundle.role)
-        elif declared is not None:
-            assert tailoring is not None
-            outcome = Outcome(Status.NOT_APPLICABLE, Text(
-                f"配置文件 {tailoring.profile} 声明不适用（未运行检查）：{declared.zh}",
-                f"declared not applicable by profile {tailoring.profile} (not checked): {declared.en}"))
         elif policy_condition is False:
             outcome = Outcome(Status.NOT_APPLICABLE, Text("本条的适用条件不成立", "the condition for this clause does not hold for the organization"))
         elif policy_condition is None:
             outcome = Outcome(Status.INSUFFICIENT_EVIDENCE, Text("缺少判断本条是否适用的数据", "the bundle lacks the data to tell whether this clause applies"))
         else:
             outcome = _run(check, ctx, debug)
+        if role_ok and declared is not None:
+            assert tailoring is not None
+            original = outcome.status
+            outcome = _declared(outcome, tailoring.profile, declared)
         notes = list(outcome.notes)
         if ctx.instants.naive_read:
             naive = len(ctx.instants.naive_read)
@@ -137,10 +137,36 @@ def evaluate_policy(compiled: CompiledPolicy, bundle: Bundle, ctx: EvalContext, 
             notes=tuple(_one_line(note) for note in notes),
             policy_file=policy.source,
             overrides=tailoring.changes if tailoring else (),
+            original_status=original,
         ))
         if trace is not None:
             trace.checks[-1].status = outcome.status
     return findings
+
+
+_REPLACED_WORDS = {Status.FAIL: Text("不符合", "fail"),
+                   Status.INSUFFICIENT_EVIDENCE: Text("证据不足", "insufficient evidence")}
+
+
+def _declared(outcome: Outcome, profile: str, justification: Text) -> Outcome:
+    """A profile's declaration over what the evidence gave (INT-081).
+
+    The status becomes not_applicable; the evidence and facts the check
+    cited stay, so the finding shows what the declaration set aside. When
+    the evidence gave fail or insufficient_evidence, a note says the
+    declaration replaced it (the run counts it as a loosening).
+    """
+    notes = list(outcome.notes)
+    replaced = _REPLACED_WORDS.get(outcome.status)
+    if replaced is not None:
+        notes.insert(0, Text(
+            f"配置文件 {profile} 的不适用声明取代了证据给出的结论（{replaced.zh}）：{outcome.message.zh}",
+            f"profile {profile}'s declaration replaced what the evidence gave ({replaced.en}): {outcome.message.en}"))
+    return Outcome(
+        Status.NOT_APPLICABLE,
+        Text(f"配置文件 {profile} 声明不适用：{justification.zh}",
+             f"declared not applicable by profile {profile}: {justification.en}"),
+        facts=outcome.facts, evidence=outcome.evidence, notes=notes)
 
 
 def trace_policy(compiled: CompiledPolicy, bundle: Bundle, keep: int = 20) -> tuple[list[Finding], Trace]:

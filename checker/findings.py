@@ -177,7 +177,7 @@ class Finding:
     notes: tuple[Text, ...] = ()
     policy_file: str | None = None
     overrides: tuple[ParameterChange, ...] = ()  # the profile's changes to this policy's parameters
-    original_status: Status | None = None  # what the evaluation said, when a waiver changed it
+    original_status: Status | None = None  # what the evaluation said, when a waiver or a profile's declaration changed it
     waiver: AppliedWaiver | None = None
 
     @property

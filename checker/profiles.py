@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError, Location, Problem
-from checker.findings import ParameterChange, Text
+from checker.findings import Finding, ParameterChange, Status, Text
 from checker.inventory import Inventory
 from checker.loading import Document, display_path, load_document
 from checker.paths import render
@@ -133,6 +133,7 @@ class Tailoring:
 
     @property
     def loosened(self) -> tuple[ParameterChange, ...]:
+        """The parameter changes that loosen a requirement (declarations over failing evidence: `overruled`)."""
         return tuple(change for change in self.changes if change.loosened)
 
     def changes_for(self, policy_id: str) -> tuple[ParameterChange, ...]:
@@ -141,7 +142,9 @@ class Tailoring:
     def declarations_for(self, policy_id: str) -> dict[str | None, Text]:
         return {d.item: d.justification for d in self.not_applicable if d.policy_id == policy_id}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, findings: Iterable[Finding] = ()) -> dict[str, Any]:
+        """The profile for a report; `findings` (the run's) add the declarations that covered failing evidence."""
+        over = overruled(findings)
         return {
             "id": self.id,
             "title": self.title.to_json(),
@@ -152,9 +155,24 @@ class Tailoring:
             "selected": len(self.selected),
             "excluded": [e.to_json() for e in self.excluded],
             "parameters": [c.to_json() for c in self.changes],
-            "loosened": len(self.loosened),
+            "loosened": len(self.loosened) + len(over),
             "not_applicable": [d.to_json() for d in self.not_applicable],
+            "declared_over_failing": [{"policy_id": f.policy_id, "item": f.item, "citation": f.citation,
+                                       "original_status": f.original_status.value if f.original_status else None}
+                                      for f in over],
         }
+
+
+FAILING = (Status.FAIL, Status.INSUFFICIENT_EVIDENCE)
+
+
+def overruled(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings a profile declared not applicable although the evidence gave fail or insufficient_evidence.
+
+    The engine still runs a declared check and keeps its status as
+    `original_status` (INT-081); each of these counts as a loosening.
+    """
+    return tuple(f for f in findings if f.status is Status.NOT_APPLICABLE and f.original_status in FAILING)
 
 
 # ------------------------------------------------------------------ reading

@@ -88,7 +88,7 @@ def test_output_file_is_written_whole(tmp_path, capsys):
     output = tmp_path / "report.json"
     code, out, err = run(capsys, "check", str(path), "--format", "json", "--output", str(output))
     assert out == "" and err.startswith(f"ecs-check: wrote {output}")
-    assert json.loads(output.read_text(encoding="utf-8"))["schema_version"] == "1.4"
+    assert json.loads(output.read_text(encoding="utf-8"))["schema_version"] == "1.5"
 
 
 def test_output_into_missing_directory_exits_2(tmp_path, capsys):

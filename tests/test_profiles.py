@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
+from checker.bundle import load_bundle
 from checker.engine import evaluate
 from checker.errors import CheckerError
-from checker.findings import Status, Text
+from checker.findings import Status, Text, summarize
 from checker.policy import Parameter, load_policy_set
 from checker.profiles import direction, find_profile, load_profile, shipped_profiles
+from checker.reporters.common import profile_lines
 from tests.conftest import make_bundle
 from tests.helpers import REPO
 
@@ -260,14 +262,75 @@ def test_loosened_value_decides_and_is_carried_by_the_finding(tmp_path):
     assert tailored.to_json()["overrides"][0]["loosened"] is True
 
 
-def test_declared_not_applicable_item_is_not_run(tmp_path):
+def test_declared_not_applicable_item(tmp_path):
     data = {"standards": ["DB33/T 2039-2017"],
             "not_applicable": [{"policy": f"{DB33}/5.3.2", "item": "c)", "justification": {"zh": "无语音渠道", "en": "no voice channel"}}]}
     bundle = make_bundle({"channels": [{"id": "CH-2", "type": "phone", "name": "热线", "contact": "400"}]})
     by_item = {f.item: f for f in findings_for(tailor(tmp_path, data), bundle, f"{DB33}/5.3.2")}
     assert by_item["c)"].status is Status.NOT_APPLICABLE
-    assert by_item["c)"].message.en == "declared not applicable by profile test (not checked): no voice channel"
+    assert by_item["c)"].message.en == "declared not applicable by profile test: no voice channel"
     assert by_item["a)"].status is not Status.NOT_APPLICABLE
+
+
+GAPS = REPO / "evidence_samples" / "hangzhou-operator-gaps"
+
+
+def declared_on_gaps(tmp_path: Path, clause: str):
+    """Run DB33 on hangzhou-operator-gaps with `clause` declared not applicable; the result and its finding."""
+    data = {"standards": ["DB33/T 2039-2017"],
+            "not_applicable": [{"policy": f"{DB33}/{clause}", "justification": {"zh": "无", "en": "none"}}]}
+    result = evaluate(tailor(tmp_path, data), load_bundle(GAPS))
+    [finding] = [f for f in result.findings if f.policy_id == f"{DB33}/{clause}"]
+    return result, finding
+
+
+def test_declaration_over_failing_evidence_is_flagged_and_counted_as_loosened(tmp_path):
+    # 4.4 fails on this sample: its emergency response plan was changed after its digest was pinned.
+    result, finding = declared_on_gaps(tmp_path, "4.4")
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.original_status is Status.FAIL
+    assert finding.message == Text("配置文件 test 声明不适用：无", "declared not applicable by profile test: none")
+    assert finding.notes == (Text(
+        "配置文件 test 的不适用声明取代了证据给出的结论（不符合）：没有有效的应急响应预案：DOC-ERP-02：附件 "
+        "docs/emergency-response-plan.md 的 SHA-256 与声明不符（已被改动），不能作为证据",
+        "profile test's declaration replaced what the evidence gave (fail): no valid emergency response plan: "
+        "DOC-ERP-02: file docs/emergency-response-plan.md does not match its declared SHA-256 (changed since it "
+        "was pinned); it does not count as evidence"),)
+    assert finding.to_json()["original_status"] == "fail"
+    tailoring = result.policy_set.tailoring
+    profile = tailoring.to_json(result.findings)
+    assert profile["loosened"] == 1
+    assert profile["declared_over_failing"] == [{"policy_id": f"{DB33}/4.4", "item": None,
+                                                 "citation": "DB33/T 2039-2017 4.4", "original_status": "fail"}]
+    assert profile_lines(result)[1] == Text("声明不适用 db33-t-2039-2017/4.4：无（放宽：证据的结论为不符合）",
+                                            "not applicable db33-t-2039-2017/4.4: none (LOOSENED: the evidence gave fail)")
+    assert summarize(result.findings)["fail"] == summarize(evaluate(load_policy_set(standards=["DB33/T 2039-2017"]),
+                                                                    load_bundle(GAPS)).findings)["fail"] - 1
+
+
+def test_declaration_over_passing_evidence_is_not_counted(tmp_path):
+    result, finding = declared_on_gaps(tmp_path, "4.3")
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.original_status is Status.PASS
+    assert finding.message == Text("配置文件 test 声明不适用：无", "declared not applicable by profile test: none")
+    assert finding.notes == ()
+    profile = result.policy_set.tailoring.to_json(result.findings)
+    assert profile["loosened"] == 0 and profile["declared_over_failing"] == []
+    assert profile_lines(result)[1] == Text("声明不适用 db33-t-2039-2017/4.3：无", "not applicable db33-t-2039-2017/4.3: none")
+
+
+def test_exclusions_and_overruling_declarations_show_in_the_text_summary(tmp_path):
+    data = {"standards": ["DB33/T 2039-2017"],
+            "exclude": [{"policies": f"{DB33}/7.5.1.2", "reason": "x"}],
+            "not_applicable": [{"policy": f"{DB33}/{clause}", "justification": "x"} for clause in ("4.3", "4.4", "5.1.2")]}
+    result = evaluate(tailor(tmp_path, data), load_bundle(GAPS))
+    assert [line.en for line in profile_lines(result)[1:]] == [
+        f"excluded {DB33}/7.5.1.2: x",
+        f"not applicable {DB33}/4.3: x",
+        f"not applicable {DB33}/4.4: x (LOOSENED: the evidence gave fail)",
+        f"not applicable {DB33}/5.1.2: x (LOOSENED: the evidence gave fail)",
+    ]
+    assert result.policy_set.tailoring.to_json(result.findings)["loosened"] == 2
 
 
 def test_declared_not_applicable_clause(tmp_path):

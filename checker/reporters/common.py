@@ -232,10 +232,33 @@ def profile_lines(result: Result) -> list[Text]:
         lines.append(Text("参数 " + text.zh, "parameter " + text.en))
     for exclusion in tailoring.excluded:
         lines.append(Text(f"未检查 {exclusion.policy_id}：{exclusion.reason.zh}", f"excluded {exclusion.policy_id}: {exclusion.reason.en}"))
+    over = overruled_by_declaration(result)
     for declared in tailoring.not_applicable:
-        lines.append(Text(f"声明不适用 {declared.policy_id}{declared.citation_suffix}：{declared.justification.zh}",
-                          f"not applicable {declared.policy_id}{declared.citation_suffix}: {declared.justification.en}"))
+        flag = over.get((declared.policy_id, declared.item))
+        lines.append(Text(f"声明不适用 {declared.policy_id}{declared.citation_suffix}：{declared.justification.zh}"
+                          + (f"（放宽：{flag.zh}）" if flag else ""),
+                          f"not applicable {declared.policy_id}{declared.citation_suffix}: {declared.justification.en}"
+                          + (f" (LOOSENED: {flag.en})" if flag else "")))
     return lines
+
+
+def overruled_by_declaration(result: Result) -> dict[tuple[str, str | None], Text]:
+    """For each declaration that covered failing evidence, keyed by (policy, item or None), what the evidence gave:
+    `the evidence gave fail`, or for a whole clause `the evidence gave a) fail, c) insufficient evidence`."""
+    from checker.profiles import overruled
+
+    tailoring = tailoring_of(result)
+    if tailoring is None:
+        return {}
+    whole = {d.policy_id for d in tailoring.not_applicable if d.item is None}
+    gave: dict[tuple[str, str | None], list[tuple[str, Text]]] = {}
+    for finding in overruled(result.findings):
+        assert finding.original_status is not None
+        key = (finding.policy_id, None if finding.policy_id in whole else finding.item)
+        gave.setdefault(key, []).append((finding.item or "", STATUS_WORDS[finding.original_status]))
+    return {key: Text("证据的结论为" + "，".join(f"{item} {word.zh}".strip() for item, word in entries),
+                      "the evidence gave " + ", ".join(f"{item} {word.en}".strip() for item, word in entries))
+            for key, entries in gave.items()}
 
 
 def waiver_lines(result: Result) -> list[Text]:

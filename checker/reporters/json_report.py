@@ -14,7 +14,7 @@ from checker.engine import Result
 from checker.findings import summarize
 from checker.reporters.common import provenance, tailoring_of, waivers_of
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def document(result: Result) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def document(result: Result) -> dict[str, Any]:
             "overrides": [{"policy_id": o.policy_id, "winner": o.winner, "replaced": o.replaced} for o in policy_set.overrides],
         },
         "standards": list(result.standards),
-        "profile": tailoring.to_json() if tailoring is not None else None,
+        "profile": tailoring.to_json(result.findings) if tailoring is not None else None,
         "waivers": waivers.to_json() if waivers is not None else None,
         "provenance": provenance(result),
         "summary": summarize(result.findings),

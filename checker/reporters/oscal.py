@@ -33,6 +33,7 @@ from typing import Any
 from checker import __version__
 from checker.engine import Result
 from checker.findings import Finding, Status, worst
+from checker.profiles import overruled
 from checker.reporters.common import (
     STATUS_WORDS,
     TOOL_NAME,
@@ -231,12 +232,14 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
         resource["rlinks"] = [link]
         resources.append(resource)
     if tailoring is not None:
+        over = len(overruled(result.findings))
         resources.append({
             "uuid": derived_uuid(result, "resource", "profile"),
             "title": f"Profile {tailoring.id}",
             "description": f"{pick(tailoring.title, 'both')}: {len(tailoring.changes)} parameters set "
                            f"({len(tailoring.loosened)} loosened), {len(tailoring.excluded)} policies excluded, "
-                           f"{len(tailoring.not_applicable)} declared not applicable.",
+                           f"{len(tailoring.not_applicable)} declared not applicable"
+                           + (f" ({over} of them over fail or insufficient evidence, counted as loosened)." if over else "."),
             "props": [_prop("profile-id", tailoring.id)],
             "rlinks": [{"href": tailoring.file, "hashes": [{"algorithm": "SHA-256", "value": tailoring.sha256}]}],
         })

@@ -27,6 +27,7 @@ from checker.reporters.common import (
     evaluated_standards,
     finding_change_text,
     grouped_by_policy,
+    overruled_by_declaration,
     run_uuid,
     standard_texts,
     tailoring_of,
@@ -145,6 +146,9 @@ LABELS: dict[str, Text] = {
     "direction": Text("方向", "Direction"),
     "reason": Text("理由", "Reason"),
     "loosened_warning": Text("以下参数被放宽（标准允许调整的要求）：", "These parameters are loosened (requirements the standard allows to be adjusted):"),
+    "overruled_warning": Text("以下不适用声明取代了不符合或证据不足的结论（计为放宽）：",
+                              "These declarations of not applicable replaced a fail or insufficient-evidence result "
+                              "(counted as loosened):"),
     "excluded": Text("未检查的规则", "Policies not checked"),
     "declared_na": Text("声明不适用的条款", "Clauses declared not applicable"),
     "justification": Text("说明", "Justification"),
@@ -225,6 +229,7 @@ class ProfileView:
     loosened: tuple[ChangeView, ...]
     excluded: tuple[tuple[str, Text], ...]
     declared: tuple[tuple[str, Text], ...]
+    overruled: tuple[tuple[str, Text], ...] = ()  # declarations that covered fail or insufficient_evidence, and what it was
 
 
 @dataclass(frozen=True)
@@ -370,6 +375,9 @@ def _profile(result: Result) -> ProfileView | None:
         loosened=tuple(c for c in changes if c.loosened),
         excluded=tuple((e.policy_id, e.reason) for e in tailoring.excluded),
         declared=tuple((d.policy_id + d.citation_suffix, d.justification) for d in tailoring.not_applicable),
+        overruled=tuple((policy_id + (f" {item}" if item else ""), gave)
+                        for (policy_id, item), gave in sorted(overruled_by_declaration(result).items(),
+                                                              key=lambda kv: (kv[0][0], kv[0][1] or ""))),
     )
 
 

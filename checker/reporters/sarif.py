@@ -228,7 +228,7 @@ def document(result: Result, options: dict[str, Any] | None = None) -> dict[str,
             "properties": {
                 "provenance": provenance(result),
                 "sarif_all": everything,
-                "profile": tailoring.to_json() if tailoring is not None else None,
+                "profile": tailoring.to_json(result.findings) if tailoring is not None else None,
                 "waivers": waivers.to_json() if waivers is not None else None,
             },
         }],
