@@ -281,12 +281,16 @@ class Tally:
         return self.trace is not None or len(worst) < EVIDENCE_CAP or severity > worst[0][0]
 
     def fail(self, index: int, detail: Text | str | Callable[[], Text] | None, worse: Any = None) -> None:
-        """Count a failed record. A ranked tally needs `worse`, its severity (larger is worse; any ordered values):
-        the details kept are those of the EVIDENCE_CAP worst, ties by record order."""
-        detail = Text(detail, detail) if isinstance(detail, str) else detail
+        """Count a failed record. A ranked tally needs `worse`, its severity (larger is worse; any ordered values),
+        and a detail exactly when `shows(worse)`: the details kept are those of the EVIDENCE_CAP worst, ties by
+        record order."""
         if not self.ranked:
-            self.failed.append((index, detail))
+            self.failed.append((index, Text(detail, detail) if isinstance(detail, str) else detail))
             return
+        if detail is None:  # counted only: `shows` said it is not among the worst (the usual case on long lists)
+            self.failed.append((index, None))
+            return
+        detail = Text(detail, detail) if isinstance(detail, str) else detail
         self.failed.append((index, detail if self.trace is not None else None))  # counted; shown from the heap
         worst = self._worst
         if len(worst) < EVIDENCE_CAP:
