@@ -220,6 +220,13 @@ class Evaluator:
         self.sections = sections_to_read(self.policy_set.policies, bundle_schema()["properties"])
 
     @property
+    def standard_texts(self) -> list[dict[str, str | None]]:
+        """The standards the policy set evaluates and the digests of their shipped texts, as every report carries them."""
+        from checker.reporters.common import texts_of
+
+        return texts_of(sorted({compiled.policy.standard for compiled in self.policy_set.policies}))
+
+    @property
     def key_base(self) -> str:
         """What every result depends on besides its bundle: tool version, policy set, model, options."""
         model = self.model.sha256 if self.model is not None else None
@@ -287,8 +294,11 @@ def grade_label(record: Mapping[str, Any]) -> str:
     return grade["grade"] or "below"
 
 
-def aggregate(records: Sequence[Mapping[str, Any]], options: Mapping[str, Any], key_base: str) -> dict[str, Any]:
+def aggregate(records: Sequence[Mapping[str, Any]], options: Mapping[str, Any], key_base: str,
+              standard_texts: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """summary.json: counts, grade distribution, pass rate per clause and the most failed clauses.
+
+    `standard_texts` are the standards evaluated and the digests of their shipped texts (Evaluator.standard_texts).
 
     Sorted and free of the clock and of how the run went (jobs, resumption), so
     the same inputs give the same bytes.
@@ -316,6 +326,7 @@ def aggregate(records: Sequence[Mapping[str, Any]], options: Mapping[str, Any], 
         "schema_version": "1.0",
         "tool": {"name": "ecs-check", "version": __version__},
         "run": json.loads(key_base),
+        "standard_texts": [dict(entry) for entry in standard_texts],
         "options": dict(options),
         "bundles": {"total": len(records), "pass": statuses["pass"], "fail": statuses["fail"], "unusable": statuses["unusable"],
                     "internal_error": statuses["internal_error"]},

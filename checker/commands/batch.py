@@ -308,7 +308,7 @@ def run(source: Path, output: Path, *, jobs: int = 1, engine: str = "local", mas
             bar.update(record)
     finally:
         bar.close()
-    summary = aggregate(list(records.values()), options.to_json(), reference.key_base)
+    summary = aggregate(list(records.values()), options.to_json(), reference.key_base, reference.standard_texts)
     write_atomic(output / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     write_atomic(output / "summary.csv", summary_csv(summary))
     write_atomic(output / "grades.csv", grades_csv(summary))

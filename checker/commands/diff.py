@@ -59,6 +59,13 @@ def _digest(value: Any) -> str:
     return f"{value[:12]}…" if isinstance(value, str) else "—"
 
 
+def _text_digest(texts: Mapping[str, Any], standard: str) -> str:
+    """The digest a report records for a standard's text: `none` for no shipped text, `—` when it names no such standard."""
+    if standard not in texts:
+        return "—"
+    return texts[standard] or "none"
+
+
 def render(model: Mapping[str, Any], lang: str = "both", markdown: bool = False) -> str:
     old, new = model["old"], model["new"]
     lines: list[str] = []
@@ -75,6 +82,12 @@ def render(model: Mapping[str, Any], lang: str = "both", markdown: bool = False)
     else:
         lines.append(f"{title}: {old['file']} (as of {old['as_of']}, run {old['run_id']}) → "
                      f"{new['file']} (as of {new['as_of']}, run {new['run_id']})")
+        for standard in sorted(set(old["standard_texts"]) | set(new["standard_texts"])):
+            before, after = (_text_digest(report["standard_texts"], standard) for report in (old, new))
+            if before == after:
+                lines.append(f"standard {standard}: " + (f"text sha256 {after}" if after != "none" else "no shipped text"))
+            else:
+                lines.append(f"standard {standard}: text sha256 {before} → {after}")
     for note in model["notes"]:
         lines.append(f"{'> ' if markdown else ''}note: {_pick(note, lang)}")
     if model["notes"] and markdown:

@@ -67,14 +67,16 @@ def run(policy_query: str | None, *, bundle_path: Path | None = None, grade_bund
     from checker.commands.check import evaluate_bundle
     from checker.engine import trace_policy
     from checker.policy import load_policy_set
+    from checker.reporters.common import standard_texts
     from checker.workspace import open_workspace
 
     if grade_bundle is not None:
         result = evaluate_bundle(grade_bundle, policy_dirs=policy_dirs, config_file=config_file,
                                  shipped_policies=shipped_policies, as_of=as_of)
         model = grade_model(result)
-        sys.stdout.write(json.dumps({"grade": model}, ensure_ascii=False, indent=2) + "\n" if fmt == "json"
-                         else render_grade(model, lang))
+        texts = standard_texts(result)
+        sys.stdout.write(json.dumps({"grade": model, "standard_texts": texts}, ensure_ascii=False, indent=2) + "\n"
+                         if fmt == "json" else render_grade(model, lang, texts))
         return 0
     assert policy_query is not None
     workspace = open_workspace(config_file, policy_dirs, shipped=shipped_policies)
@@ -309,17 +311,25 @@ def _evidence(entry: Any) -> str:
     return f"{where} {what}".strip()
 
 
-def render_grade(model: Mapping[str, Any] | None, lang: str = "both") -> str:
+def _standard_texts(out: _Out, texts: Sequence[Mapping[str, Any]]) -> None:
+    for entry in texts:
+        out.add(f"standard {entry['standard']}: " + (f"text sha256 {entry['sha256']}" if entry["sha256"] else "no shipped text"))
+
+
+def render_grade(model: Mapping[str, Any] | None, lang: str = "both", texts: Sequence[Mapping[str, Any]] = ()) -> str:
+    """The grade row by row, after the standards evaluated and the digests of their texts (`texts`)."""
     out = _Out(lang)
     if model is None:
         out.add(out.pick({"zh": "未评级：本次评估没有 NJ-ECCS 评级结果（没有评分模型或没有评价 NJ-ECCS）",
                           "en": "not graded: this evaluation has no NJ-ECCS grade (no scoring model, or NJ-ECCS not evaluated)"}))
+        _standard_texts(out, texts)
         return out.text()
     score = "—" if model["score"] is None else model["score"]
     out.add(f"{model['standard']} grade {model['grade'] or '—'}, score {score}"
             + (" (withheld)" if model["withheld"] else ""))
     if model["model_sha256"]:
         out.add(f"scoring model sha256 {model['model_sha256']}")
+    _standard_texts(out, texts)
     for reason in model["reasons"]:
         out.say(reason, "  ")
     out.heading("表 B.1 逐行", "Table B.1, row by row")

@@ -24,6 +24,7 @@ from checker.errors import CheckerError
 from checker.evidence import evidence_sections
 from checker.findings import Finding
 from checker.policy import load_policy_set
+from checker.reporters.common import texts_of
 from checker.workspace import open_workspace
 
 DEADLINES = ("db33-t-2039-2017/7.5.1.2", "db33-t-2039-2017/7.5.2.4", "nj-eccs/5.4.3.3")
@@ -49,9 +50,11 @@ def compute(bundle: Bundle, model: scoring.Model, deadline_policies: Sequence[An
         findings.extend(evaluate_policy(compiled, bundle, ctx))
     wanted = [f for f in findings if DEADLINE_ITEMS.get(f.policy_id) is None or f.item in DEADLINE_ITEMS[f.policy_id]]
     basis = kpis.measures_basis(ctx)
+    standards = sorted({compiled.policy.standard for compiled in deadline_policies} | {scoring.STANDARD})
     return {
         "schema_version": "1.0",
         "bundle": {"path": bundle.file_name, "sha256": bundle.document.sha256},
+        "standard_texts": texts_of(standards),
         "organization": bundle.data["organization"]["name"],
         "period": {"start": bundle.period_start.isoformat(), "end": bundle.period_end.isoformat()},
         "engine": ctx.measures.name,
@@ -95,6 +98,9 @@ def render_text(report: dict[str, Any], lang: str = "both") -> str:
 
     out = [f"{report['organization']}  {report['period']['start']} .. {report['period']['end']}  "
            f"(bundle {report['bundle']['path']} sha256 {report['bundle']['sha256'][:16]}…, engine {report['engine']})"]
+    for entry in report["standard_texts"]:
+        digest = f"text sha256 {entry['sha256']}" if entry["sha256"] else "no shipped text"
+        out.append(f"  standard {entry['standard']}: {digest}")
     for rf in report["record_files"]:
         out.append(f"  record file {rf['path']} ({rf['format']}) for {rf['section']}, sha256 {rf['sha256'][:16]}…")
     out.append("")

@@ -10,6 +10,7 @@ templates may use as `{placeholders}`.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -194,11 +195,14 @@ class Tally:
 
     trace: Trace | None = None
     path: PathTuple = ()  # where the records are, for the trace
+    ranked: bool = False  # failures carry a severity (`fail(..., worse=)`) and the worst are shown first
     total: int = 0
     failed: list[tuple[int, Any]] = field(default_factory=list)  # detail: Text, a callable writing it on demand, or None
     unknown: list[tuple[int, Text | None]] = field(default_factory=list)  # None: named by the record's label, on demand
     _records: list[Any] = field(default_factory=list)
     _label: Callable[[Any, int], str] | None = None
+    # ranked: the EVIDENCE_CAP worst failures so far as a min-heap of (severity, -index, detail), the least bad on top
+    _worst: list[tuple[Any, int, Any]] = field(default_factory=list)
 
     def kept(self, records: list[Any], keep: Callable[[Any], bool | None] | None,
              label: Callable[[Any, int], str]) -> Iterator[tuple[int, Any]]:
@@ -263,12 +267,42 @@ class Tally:
 
         An operator skips writing the detail of a failure nobody will read
         (`fail(index, None)` still counts it), which on long lists is most of
-        the work.
+        the work. A ranked tally asks `shows(severity)` instead.
         """
         return self.trace is not None or len(self.failed) < EVIDENCE_CAP
 
-    def fail(self, index: int, detail: Text | str | Callable[[], Text] | None) -> None:
-        self.failed.append((index, Text(detail, detail) if isinstance(detail, str) else detail))
+    def shows(self, severity: Any) -> bool:
+        """Whether a failure of this severity, found after every one so far, would be among the EVIDENCE_CAP shown.
+
+        Ties go to the earlier record, so a later one must be strictly worse
+        than the least bad shown. Cheap: one comparison once the heap is full.
+        """
+        worst = self._worst
+        return self.trace is not None or len(worst) < EVIDENCE_CAP or severity > worst[0][0]
+
+    def fail(self, index: int, detail: Text | str | Callable[[], Text] | None, worse: Any = None) -> None:
+        """Count a failed record. A ranked tally needs `worse`, its severity (larger is worse; any ordered values),
+        and a detail exactly when `shows(worse)`: the details kept are those of the EVIDENCE_CAP worst, ties by
+        record order."""
+        if not self.ranked:
+            self.failed.append((index, Text(detail, detail) if isinstance(detail, str) else detail))
+            return
+        if detail is None:  # counted only: `shows` said it is not among the worst (the usual case on long lists)
+            self.failed.append((index, None))
+            return
+        detail = Text(detail, detail) if isinstance(detail, str) else detail
+        self.failed.append((index, detail if self.trace is not None else None))  # counted; shown from the heap
+        worst = self._worst
+        if len(worst) < EVIDENCE_CAP:
+            heapq.heappush(worst, (worse, -index, detail))
+        elif (worse, -index) > worst[0][:2]:
+            heapq.heapreplace(worst, (worse, -index, detail))
+
+    def shown_failures(self) -> list[tuple[int, Any]]:
+        """The failures a finding shows, at most EVIDENCE_CAP: in record order, or the worst first when ranked."""
+        if not self.ranked:
+            return self.failed[:EVIDENCE_CAP]
+        return [(-negated, detail) for _, negated, detail in sorted(self._worst, key=lambda e: (e[0], e[1]), reverse=True)]
 
     def undecided(self, index: int, detail: Text | str | None) -> None:
         self.unknown.append((index, Text(detail, detail) if isinstance(detail, str) else detail))
@@ -283,7 +317,8 @@ class Tally:
         for entries, status, words in ((self.failed, Status.FAIL, failed), (self.unknown, Status.INSUFFICIENT_EVIDENCE, undecided)):
             if not entries or (status is Status.INSUFFICIENT_EVIDENCE and self.total == 0):
                 continue
-            shown = [(i, self._detail(i, d)) for i, d in entries[:EVIDENCE_CAP]]
+            chosen = self.shown_failures() if status is Status.FAIL else entries[:EVIDENCE_CAP]
+            shown = [(i, self._detail(i, d)) for i, d in chosen]
             first = shown[:EXAMPLES_IN_MESSAGE]
             ex = Text(examples([d.zh for _, d in first], len(entries)).zh, examples([d.en for _, d in first], len(entries)).en)
             facts["examples"] = ex.en

@@ -74,7 +74,9 @@ def _late(label: Callable[[Any, int], str], record: Any, index: int, elapsed: dt
     "a number of hours or seconds (exact to the second), working days on the mainland China calendar, "
     "or an agreed time in `agreed_field` when the record has one (with only `agreed_field`, a record "
     "without it lacks the data to decide). `end` may name several fields, and a field may hold a list "
-    "of timestamps: the earliest of them ends the clock.",
+    "of timestamps: the earliest of them ends the clock. Failures are listed worst first: by how far past its "
+    "deadline a record ended, or, not done, how far past it the as-of date is (ties in record order); "
+    "the message names the first five, the evidence the first 50.",
     args_schema(RECORDS_ARGS | {"start": FIELD, "end": END, "limit": LIMIT}, ("records", "start", "end", "limit")),
     ("total", "failed_count", "unknown_count", "pending_count", "on_time_count", "examples", "max_elapsed_hours"),
 )
@@ -137,7 +139,7 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             fixed_text = Text(f"{limit_days} 个工作日", f"{limit_days} {days_word}")
         as_of_end = ctx.as_of_end
         trace = ctx.trace
-        tally = Tally(trace, path)
+        tally = Tally(trace, path, ranked=True)
         pending: list[int] = []
         calendar_gaps: list[tuple[int, dt.date]] = []
         longest: dt.timedelta | None = None
@@ -185,9 +187,10 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
                               "<=" if inclusive else "<", deadline.astimezone(tz).isoformat(), on_time_now,
                               path + (index, *end_fields[0].split(".")), note)
             if end is None:
-                if as_of_end > deadline:
+                if as_of_end > deadline:  # ranked by how far past its deadline it is as of the as-of date
+                    overdue = as_of_end - deadline
                     tally.fail(index, functools.partial(_not_done, label, record, index, deadline, inclusive, tz, rule_text)
-                               if tally.detailed else None)
+                               if tally.shows(overdue) else None, overdue)
                 else:
                     pending.append(index)
                     if trace is not None:
@@ -197,10 +200,11 @@ def _deadline(args: Mapping[str, Any], env: CompileEnv, at: tuple[Any, ...]) -> 
             if longest is None or elapsed > longest:
                 longest = elapsed
             on_time = end <= deadline if inclusive else end < deadline
-            if not on_time:  # the detail is written only if the finding shows this record
+            if not on_time:  # ranked by how far past its deadline it ended; the detail is written only if it may be shown
+                overdue = end - deadline
                 tally.fail(index, functools.partial(_late, label, record, index, elapsed, end, deadline, inclusive, tz,
                                                     rule_text, allowed is not None and agreed is MISSING)
-                           if tally.detailed else None)
+                           if tally.shows(overdue) else None, overdue)
         facts: dict[str, Any] = tally.facts()
         del facts["passed_count"]
         facts |= {

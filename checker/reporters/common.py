@@ -146,9 +146,14 @@ def grouped_by_policy(findings: Iterable[Finding]) -> list[tuple[str, tuple[Find
 
 def standard_texts(result: Result) -> list[dict[str, str | None]]:
     """Each evaluated standard with the file and SHA-256 of its shipped text (null for a standard of one's own)."""
+    return texts_of(evaluated_standards(result))
+
+
+def texts_of(standards: Iterable[str]) -> list[dict[str, str | None]]:
+    """`standard_texts` entries for the given standards, in the order given: what every output carries."""
     from checker.standards import standard_text, to_json
 
-    return [to_json(standard_text(standard), standard) for standard in evaluated_standards(result)]
+    return [to_json(standard_text(standard), standard) for standard in standards]
 
 
 def provenance(result: Result) -> dict[str, Any]:

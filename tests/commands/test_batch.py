@@ -15,7 +15,7 @@ import pytest
 
 from checker.batch import Evaluator, discover
 from checker.errors import CheckerError
-from tests.helpers import REPO
+from tests.helpers import REPO, STANDARD_TEXTS
 
 SAMPLES = REPO / "evidence_samples"
 
@@ -54,6 +54,8 @@ def test_a_broken_bundle_is_reported_and_the_others_still_run(ecs, batch_dir, tm
     lines = (out / "summary.csv").read_text().splitlines()
     assert lines[0].startswith("policy,standard,clause,item,title,judged,pass_rate,most_failed_rank,pass,fail")
     assert summary["most_failed"] and summary["most_failed"][0]["failing"] >= summary["most_failed"][-1]["failing"]
+    assert summary["standard_texts"] == STANDARD_TEXTS
+    assert list(summary)[:4] == ["schema_version", "tool", "run", "standard_texts"]
 
 
 def test_same_bytes_with_one_or_two_jobs_and_after_resuming(ecs, batch_dir, tmp_path):

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from checker.reporters import json_report
+from tests.helpers import DB33_SHA256, NJ_ECCS_SHA256, STANDARD_TEXT_LINES
 from tests.reporters import sample
 
 SOURCE = sample.ROOT / sample.BUNDLE
@@ -91,6 +92,7 @@ def test_text_and_markdown(ecs, reports):
     assert "\n  FAIL                  NJ-ECCS 5.4.2.3 c)  Recommend related products\n" in text
     assert "\n                        fail → fail (the evidence that decided it changed)\n" in text
     assert "\n                        evidence b48139cfe9e1… → " in text
+    assert text.split("\n", 1)[1].startswith(STANDARD_TEXT_LINES)
     markdown = ecs("diff", str(old), str(new), "--format", "markdown", "--lang", "en").out
     assert markdown.startswith("# ecs-check diff\n")
     assert "## New failures (2)\n\n| citation | title | status | message |\n|---|---|---|---|\n| NJ-ECCS 5.4.2.3 c) |" in markdown
@@ -105,6 +107,9 @@ def test_reports_from_different_runs_are_noted(ecs, reports, tmp_path):
     other = tmp_path / "other.json"
     other.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     notes = [n["en"] for n in json.loads(ecs("diff", str(old), str(other), "--format", "json").out)["notes"]]
+    text = ecs("diff", str(old), str(other), "--lang", "en").out.splitlines()
+    assert text[1:3] == [f"standard DB33/T 2039-2017: text sha256 {DB33_SHA256} → {'1' * 64}",
+                         f"standard NJ-ECCS: text sha256 {NJ_ECCS_SHA256}"]
     assert notes == ["the reports evaluate different organizations (91320105MA1W2Y3K4A, X)",
                      "the policy sets differ; findings are compared by policy id and item",
                      "the text of DB33/T 2039-2017 differs: the clauses the policies encode may have been revised"]

@@ -17,6 +17,7 @@ from checker.errors import CheckerError
 from checker.explaining import grade_model
 from checker.fixtures import BASE_BUNDLE, _BundleSourceMap, _merge, discover_cases
 from checker.policy import load_policy_set
+from tests.helpers import STANDARD_TEXT_LINES, STANDARD_TEXTS
 from tests.reporters import sample
 
 SAMPLE = ["--bundle", str(sample.BUNDLE)]
@@ -246,8 +247,9 @@ def test_grade_of_an_ungraded_run_says_so(ecs):
     result = ecs("explain", "--grade", str(sample.BUNDLE), "--policies", str(sample.POLICIES), "--no-shipped-policies")
     assert result.code == 0
     assert result.out == "未评级：本次评估没有 NJ-ECCS 评级结果（没有评分模型或没有评价 NJ-ECCS） / not graded: this evaluation " \
-                         "has no NJ-ECCS grade (no scoring model, or NJ-ECCS not evaluated)\n"
-    assert json.loads(ecs("explain", "--grade", str(sample.BUNDLE), "--policies", str(sample.POLICIES), "--no-shipped-policies", "--format", "json").out) == {"grade": None}
+                         "has no NJ-ECCS grade (no scoring model, or NJ-ECCS not evaluated)\n" + STANDARD_TEXT_LINES
+    assert json.loads(ecs("explain", "--grade", str(sample.BUNDLE), "--policies", str(sample.POLICIES), "--no-shipped-policies",
+                          "--format", "json").out) == {"grade": None, "standard_texts": STANDARD_TEXTS}
 
 
 def test_grade_rows_sum_to_the_score():
@@ -286,6 +288,15 @@ def test_a_score_the_rows_do_not_add_up_to_is_pointed_out():
 def test_a_real_grade_is_explained_row_by_row(ecs):
     out = ecs("explain", "--grade", "evidence_samples/nanjing-snack-food-aaa", "--lang", "en").out
     assert "76" in out and "AAA" in out
+
+
+def test_a_grade_names_the_standards_and_the_digests_of_their_texts(ecs):
+    bundle = "evidence_samples/nanjing-snack-food-aaa"
+    out = ecs("explain", "--grade", bundle, "--lang", "en").out.splitlines()
+    assert out[0].startswith("NJ-ECCS grade AAA, score ") and out[1].startswith("scoring model sha256 ")
+    assert "\n".join(out[2:4]) + "\n" == STANDARD_TEXT_LINES
+    report = json.loads(ecs("explain", "--grade", bundle, "--format", "json").out)
+    assert report["standard_texts"] == STANDARD_TEXTS and report["grade"]["grade"] == "AAA"
 
 
 def test_grade_evidence_is_shown_as_file_line_and_note(ecs):

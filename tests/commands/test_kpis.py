@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks.generate import generate
-from tests.helpers import REPO
+from tests.helpers import REPO, STANDARD_TEXT_LINES, STANDARD_TEXTS
 
 SAMPLE = REPO / "evidence_samples" / "nanjing-home-textiles-aaaa"
 
@@ -57,3 +57,10 @@ def test_text_report_names_definitions_and_worst_records(ecs, pair):
 def test_master_needs_the_spark_engine(ecs):
     run = ecs("kpis", str(SAMPLE), "--master", "local[2]")
     assert run.code == 2 and "--master is for --engine spark" in run.err
+
+
+def test_kpis_name_the_standards_and_the_digests_of_their_texts(ecs):
+    report = json.loads(ecs("kpis", str(SAMPLE), "--format", "json").out)
+    assert report["standard_texts"] == STANDARD_TEXTS
+    lines = ecs("kpis", str(SAMPLE), "--lang", "en").out.splitlines()
+    assert "\n".join(lines[1:3]) + "\n" == "".join(f"  {line}\n" for line in STANDARD_TEXT_LINES.splitlines())

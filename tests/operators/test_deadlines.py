@@ -123,3 +123,70 @@ def test_working_day_detail_names_the_last_allowed_day(tmp_path: Path) -> None:
 def test_limit_takes_one_unit(tmp_path: Path, limit: dict[str, Any]) -> None:
     with pytest.raises(CheckerError, match="one of hours, seconds or working_days"):
         _policy(tmp_path, SECONDS | {"limit": limit})
+
+
+# ------------------------------------------------------------------ the worst offenders first
+
+HOURS_48 = {"records": "$.orders.records", "start": "placed_at", "end": "shipped_at", "limit": {"hours": 48}}
+
+
+def _order(id_: str, placed: str, late_hours: int | None) -> dict[str, Any]:
+    """An order shipped 48 h + `late_hours` after it was placed (placed on 1 March at `placed`), or not shipped (None)."""
+    import datetime as dt
+
+    start = dt.datetime.fromisoformat(f"2025-03-01T{placed}+08:00")
+    record: dict[str, Any] = {"id": id_, "placed_at": start.isoformat()}
+    if late_hours is not None:
+        record["shipped_at"] = (start + dt.timedelta(hours=48 + late_hours)).isoformat()
+    return record
+
+
+def test_the_latest_records_are_named_first_ties_in_file_order(tmp_path: Path) -> None:
+    records = [
+        _order("O-52", "10:00:00", 4),  # 52 h: 4 h late
+        {"id": "O-OPEN-DEC", "placed_at": "2025-12-29T18:00:00+08:00"},  # not done, due 31 Dec 18:00: 6 h past as of its end
+        _order("O-OK", "10:00:00", 0),
+        _order("O-89", "10:00:00", 41),
+        _order("O-60a", "10:00:00", 12),
+        {"id": "O-OPEN-NOV", "placed_at": "2025-11-01T10:00:00+08:00"},  # not done, due 3 Nov: weeks past
+        _order("O-60b", "09:00:00", 12),  # as late as O-60a, later in the file
+        _order("O-49", "10:00:00", 1),
+    ]
+    finding = _run(tmp_path, HOURS_48, records)
+    assert finding.status is Status.FAIL
+    assert finding.facts["failed_count"] == 7 and finding.facts["total"] == 8 and finding.facts["on_time_count"] == 1
+    assert [e.path for e in finding.evidence] == [f"$.orders.records[{i}]" for i in (5, 3, 4, 6, 1, 0, 7)]
+    assert finding.message.en == (
+        "7 of 8 records missed the deadline: O-OPEN-NOV (not done; due 2025-11-03T10:00:00+08:00, 48 h), "
+        "O-89 (89h00m00s > 48 h), O-60a (60h00m00s > 48 h), O-60b (60h00m00s > 48 h), "
+        "O-OPEN-DEC (not done; due 2025-12-31T18:00:00+08:00, 48 h) and 2 more")
+    assert finding.facts["max_elapsed_hours"] == 89
+
+
+def test_only_the_worst_fifty_are_shown_of_many_and_the_counts_are_unchanged(tmp_path: Path) -> None:
+    lateness = [(i * 37) % 120 for i in range(120)]  # a permutation of 0..119 h late, in no particular order
+    lateness[7] = lateness[8] = 200  # a tie at the top: the earlier record first
+    records = [_order(f"O-{i:03d}", "10:00:00", 1 + late) for i, late in enumerate(lateness)]
+    finding = _run(tmp_path, HOURS_48, records)
+    expected = sorted(range(120), key=lambda i: (-lateness[i], i))[:50]
+    assert expected[:2] == [7, 8]
+    assert [e.path for e in finding.evidence] == [f"$.orders.records[{i}]" for i in expected]
+    assert finding.facts["failed_count"] == 120 and finding.facts["total"] == 120
+    assert finding.facts["examples"].startswith("O-007 (249h00m00s > 48 h), O-008 (249h00m00s > 48 h), ")
+    assert finding.facts["examples"].endswith(" and 115 more")
+    assert [e.note for e in finding.evidence][:3] == [
+        "O-007 (249h00m00s > 48 h)", "O-008 (249h00m00s > 48 h)", f"O-{expected[2]:03d} ({48 + 1 + lateness[expected[2]]}h00m00s > 48 h)"]
+
+
+def test_a_traced_run_shows_the_same_records_in_the_same_order(tmp_path: Path) -> None:
+    from checker.engine import trace_policy
+
+    lateness = [(i * 37) % 120 for i in range(120)]
+    records = [_order(f"O-{i:03d}", "10:00:00", 1 + late) for i, late in enumerate(lateness)]
+    plain = _run(tmp_path, HOURS_48, records)
+    compiled = _policy(tmp_path, HOURS_48)
+    doc = load_document(tmp_path / "bundle.json")
+    bundle = bundle_from_data(doc, doc.data, tmp_path, "bundle.json")
+    (traced,), _ = trace_policy(compiled, bundle)
+    assert [e.path for e in traced.evidence] == [e.path for e in plain.evidence]
+    assert traced.message == plain.message and traced.facts == plain.facts
