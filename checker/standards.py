@@ -135,7 +135,8 @@ class StandardText:
         return self.text.count("\n", 0, offset) + 1
 
     def _lines(self, clause: Clause) -> str:
-        last = self._line(clause.start + max(len(self.text[clause.start:clause.end].rstrip()) - 1, 0))
+        words = len(self.text[clause.start:clause.end].rstrip())
+        last = self._line(clause.start + words - 1) if words else clause.line
         return f"line {clause.line}" if last <= clause.line else f"lines {clause.line}-{last}"
 
     def misplaced(self, quote: str, number: str) -> str | None:
