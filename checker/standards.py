@@ -139,6 +139,14 @@ class StandardText:
         last = self._line(clause.start + words - 1) if words else clause.line
         return f"line {clause.line}" if last <= clause.line else f"lines {clause.line}-{last}"
 
+    def _where(self, span: Span) -> str:
+        clauses = self.clauses.values()
+        within = next((c for c in clauses if c.start <= span.start < c.end), None)
+        if within is not None:
+            return f"clause {within.number}"
+        heading = max((c for c in clauses if c.line <= span.first_line), key=lambda c: c.line, default=None)
+        return f"the heading of clause {heading.number}" if heading else "the text before its first clause"
+
     def misplaced(self, quote: str, number: str) -> str | None:
         """Why `quote` is not the text of clause `number`, or None when it is.
 
@@ -158,9 +166,7 @@ class StandardText:
             span = self.find(quote)
             if span is None:
                 return None  # not in the standard at all: the caller says where it parts ways
-            other = next((c for c in self.clauses.values() if c.start <= span.start < c.end), None)
-            where = f"clause {other.number}" if other else "no clause"
-            return f"it is printed in {where} (line {span.first_line}), not in {named} ({self._lines(clause)})"
+            return f"it is printed in {self._where(span)} (line {span.first_line}), not in {named} ({self._lines(clause)})"
         if clause.number != number:
             return None
         rest = (own[:at] + "\n" + own[at + len(quote):]).splitlines()

@@ -110,6 +110,10 @@ def test_table_rows_and_contents_lines_are_not_headings():
      "it is printed in clause 7.5.1.2 (line 242), not in clause 7.5.1.1 (line 240)"),
     ("DB33/T 2039-2017", "应在接到投诉后的24小时内将投诉解决方案反馈给消费者。", "7.5.1.2",
      "it is only part of clause 7.5.1.2 (line 242), which also reads '未能及时解决的投诉，'"),
+    ("DB33/T 2039-2017", "会话前", "5.3.2",
+     "it is printed in the heading of clause 5.3.1 (line 130), not in clause 5.3.2 (lines 134-141)"),
+    ("DB33/T 2039-2017", "Specification for customer service", "1",
+     "it is printed in the text before its first clause (line 13), not in clause 1 (lines 50-52)"),
     ("DB33/T 2039-2017", "应", "9.9", "clause 9.9 is not printed in standards/DB33-T-2039-2017.txt"),
     ("NJ-ECCS", "电子商务企业客服流程：顾客需求-服务提供-满足顾客要求，具体电子商务客服流程见图1.", "5.1", None),  # figure lines aside
     ("NJ-ECCS", "表A.1为考核指标，表A.2为加分项指标。", "A.2", None),  # a part of annex A
