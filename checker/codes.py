@@ -29,7 +29,7 @@ CODES: dict[str, str] = {
     "ECS112": "message template uses an unknown placeholder",
     "ECS113": "a lettered item appears more than once in check.items",
     "ECS114": "policy test case file is invalid",
-    "ECS115": "the quoted text is not in the shipped standard, or is not pinned by its SHA-256",
+    "ECS115": "the quoted text is not its clause's text in the shipped standard, or is not pinned by its SHA-256",
     "ECS116": "a policy of a shipped standard quotes no text",
     "ECS117": "a related link between two policies of one root goes one way only",
     "ECS201": "file is not UTF-8 text",

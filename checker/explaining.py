@@ -61,6 +61,8 @@ def standard_words(compiled: CompiledPolicy) -> dict[str, Any]:
         out["lines"] = [span.first_line, span.last_line]
     if shipped is not None and span is None:
         out["status"] = "not found"
+    elif shipped is not None and shipped.misplaced(quote, policy.clause) is not None:
+        out["status"] = "not its clause"
     elif pin is None:
         out["status"] = "not pinned"
     elif pin != out["quote_sha256"]:

@@ -1,7 +1,8 @@
 """Pin a policy's quoted text: add `text.sha256` to a policy that has none, as an edit of its text.
 
-Pinning only ever adds a missing pin. It refuses to pin a quote that the
-shipped standard does not contain, and it never replaces a pin that differs
+Pinning only ever adds a missing pin. It refuses to pin a quote that is not
+the text of the policy's clause in the shipped standard (the rule lint's
+ECS115 applies, `StandardText.misplaced`), and it never replaces a pin that differs
 from the quote's digest: that means the quote changed after it was read
 against the standard, and only a person re-reading the clause may decide
 the new pin.
@@ -43,8 +44,9 @@ def _problem(display: str, source_map: Any, code: str, message: str, path: tuple
 def pin_text(text: str, display: str) -> PinResult | None:
     """Pin the policy written in `text`; None when it quotes nothing and needs nothing."""
     data, source_map = parse_yaml(text, display)
-    if not isinstance(data, dict) or not isinstance(data.get("standard"), str):
-        raise CheckerError(_problem(display, source_map, "ECS101", "not a policy: expected a mapping with standard", ()))
+    if not isinstance(data, dict) or not isinstance(data.get("standard"), str) or not isinstance(data.get("clause"), str):
+        raise CheckerError(_problem(display, source_map, "ECS101", "not a policy: expected a mapping with standard and "
+                                                                   "clause (strings)", ()))
     shipped = standard_text(data["standard"])
     quoted = data.get("text")
     if quoted is None:
@@ -61,6 +63,10 @@ def pin_text(text: str, display: str) -> PinResult | None:
         return PinResult(REFUSED, text, digest, _problem(
             display, source_map, "ECS115", f"not pinned: text.zh is not found verbatim in {shipped.file}: "
                                            f"{shipped.parting(quote)}", ("text", "zh")))
+    if shipped is not None and (reason := shipped.misplaced(quote, data["clause"])) is not None:
+        return PinResult(REFUSED, text, digest, _problem(
+            display, source_map, "ECS115", f"not pinned: text.zh is not the text of clause {data['clause']} in {shipped.file}: "
+                                           f"{reason}", ("text", "zh")))
     pinned = quoted.get("sha256")
     if pinned == digest:
         return PinResult(ALREADY, text, digest)

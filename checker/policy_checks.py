@@ -11,7 +11,7 @@ problems. `checker.policy` runs them for every policy it loads, so `check`,
 | ECS109 | every lettered item of the clause is checked or out of scope |
 | ECS111 | every JSONPath it reads lies inside its evidence schema   |
 | ECS113 | no lettered item is listed twice                           |
-| ECS115 | the quoted text occurs verbatim in the shipped standard and is pinned by its SHA-256 |
+| ECS115 | the quoted text is its clause's text, verbatim, in the shipped standard and is pinned by its SHA-256 |
 | ECS116 | a policy of a shipped standard quotes its clause             |
 | ECS117 | a `related` link between two policies of one root goes both ways |
 
@@ -110,7 +110,7 @@ def check_items(policy: Policy, refs: References) -> Iterator[Problem]:
 
 
 def check_text_pin(policy: Policy, refs: References) -> Iterator[Problem]:
-    """The quote is the shipped standard's text, verbatim, and `text.sha256` is its digest.
+    """The quote is its clause's text in the shipped standard, verbatim, and `text.sha256` is its digest.
 
     Applies to every policy with `text`; a standard without a shipped text
     (one declared in ecs-check.yaml) can only have its pin checked.
@@ -127,6 +127,11 @@ def check_text_pin(policy: Policy, refs: References) -> Iterator[Problem]:
         yield _at(policy, "ECS115", f"text.zh is not found verbatim in {shipped.file} (sha256 {shipped.sha256[:12]}…): "
                                     f"{shipped.parting(quote)}; re-read clause {policy.clause} there and correct the "
                                     "quote, its pin and whatever the policy encodes differently", ("text", "zh"))
+    elif (shipped is not None and refs.inventory.clause(policy.standard, policy.clause) is not None  # else ECS108
+          and (reason := shipped.misplaced(quote, policy.clause)) is not None):
+        yield _at(policy, "ECS115", f"text.zh is not the text of clause {policy.clause} in {shipped.file} "
+                                    f"(sha256 {shipped.sha256[:12]}…): {reason}; re-read clause {policy.clause} there and "
+                                    "correct the quote, its pin and whatever the policy encodes differently", ("text", "zh"))
     pinned = policy.text.get("sha256")
     digest = quote_sha256(quote)
     if pinned is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,28 @@ def nj_bundle(tmp_path: Path):
         return load_bundle(folder)
 
     return make
+
+
+@pytest.fixture
+def amended_standard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Ship a copy of the standards with `old` replaced by `new` in one file and its manifest digest updated."""
+    from checker import standards
+
+    def amend(file: str, old: str, new: str) -> Path:
+        copy = tmp_path / "amended-standards"
+        shutil.copytree(REPO / "standards", copy)
+        path = copy / file
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1
+        path.write_text(text.replace(old, new), encoding="utf-8")
+        manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+        for entry in manifest["standards"]:
+            if entry["file"] == file:
+                entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        (copy / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        monkeypatch.setattr(standards, "shipped", lambda name: copy if name == "standards" else REPO / name)
+        standards.shipped_texts.cache_clear()
+        return copy
+
+    yield amend
+    standards.shipped_texts.cache_clear()

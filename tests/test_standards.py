@@ -79,3 +79,53 @@ def test_parting_says_where_a_quote_stops_matching():
 
 def test_quote_digest_is_of_utf8():
     assert quote_sha256("应") == hashlib.sha256("应".encode()).hexdigest()
+
+
+@pytest.mark.parametrize(("standard", "number", "line", "starts"), [
+    ("DB33/T 2039-2017", "4.1", 92, "\n服务渠道包括但不限于"),  # a titled heading: the words start on the next line
+    ("DB33/T 2039-2017", "7.1.1", 220, "客户服务人员在接听"),  # a list item: the words follow the number
+    ("DB33/T 2039-2017", "7.5.1.2", 242, "未能及时解决的投诉"),
+    ("DB33/T 2039-2017", "C", 310, "\n电子商务客户服务评价内容见表C.1。"),  # annex: after its kind and title
+    ("NJ-ECCS", "4.1", 60, "电子商务经营者应建立服务原则"),
+    ("NJ-ECCS", "5.4.2.1", 97, "电子商务企业经营者售前服务"),  # [bookmark: ...] title
+    ("NJ-ECCS", "10", 195, "电子商务企业应根据评价报告"),
+    ("NJ-ECCS", "A.1", 197, "表A.1为考核指标"),  # not printed as a heading: its annex
+])
+def test_clauses_are_located_by_their_number(standard, number, line, starts):
+    shipped = standard_text(standard)
+    clause = shipped.clause(number)
+    assert clause.line == line
+    assert shipped.text[clause.start:clause.end].startswith(starts)
+
+
+def test_table_rows_and_contents_lines_are_not_headings():
+    db33 = standard_text("DB33/T 2039-2017")
+    assert db33.clauses["1"].line == 50  # not the table of contents' "1 范围 .....\t3" nor table C.1's row 1
+    assert "10" not in db33.clauses and "2017" not in db33.clauses
+
+
+@pytest.mark.parametrize(("standard", "quote", "number", "reason"), [
+    ("DB33/T 2039-2017", "未能及时解决的投诉，应在接到投诉后的24小时内将投诉解决方案反馈给消费者。", "7.5.1.2", None),
+    ("DB33/T 2039-2017", "未能及时解决的投诉，应在接到投诉后的24小时内将投诉解决方案反馈给消费者。", "7.5.1.1",
+     "it is printed in clause 7.5.1.2 (line 242), not in clause 7.5.1.1 (line 240)"),
+    ("DB33/T 2039-2017", "应在接到投诉后的24小时内将投诉解决方案反馈给消费者。", "7.5.1.2",
+     "it is only part of clause 7.5.1.2 (line 242), which also reads '未能及时解决的投诉，'"),
+    ("DB33/T 2039-2017", "会话前", "5.3.2",
+     "it is printed in the heading of clause 5.3.1 (line 130), not in clause 5.3.2 (lines 134-141)"),
+    ("DB33/T 2039-2017", "Specification for customer service", "1",
+     "it is printed in the text before its first clause (line 13), not in clause 1 (lines 50-52)"),
+    ("DB33/T 2039-2017", "应", "9.9", "clause 9.9 is not printed in standards/DB33-T-2039-2017.txt"),
+    ("NJ-ECCS", "电子商务企业客服流程：顾客需求-服务提供-满足顾客要求，具体电子商务客服流程见图1.", "5.1", None),  # figure lines aside
+    ("NJ-ECCS", "表A.1为考核指标，表A.2为加分项指标。", "A.2", None),  # a part of annex A
+    ("NJ-ECCS", "电子商务企业应建立应急响应机制，定期演练。", "A.1",
+     "it is printed in clause 6.1 (line 161), not in clause A, which holds A.1 (lines 197-301)"),
+])
+def test_misplaced_says_where_a_quote_is_printed(standard, quote, number, reason):
+    assert standard_text(standard).misplaced(quote, number) == reason
+
+
+def test_an_amended_clause_is_no_longer_quoted_whole(amended_standard):
+    quote = "未能及时解决的投诉，应在接到投诉后的24小时内将投诉解决方案反馈给消费者。"
+    amended_standard("DB33-T-2039-2017.txt", quote, quote + "反馈后应回访消费者。")
+    assert standard_text("DB33/T 2039-2017").misplaced(quote, "7.5.1.2") == (
+        "it is only part of clause 7.5.1.2 (line 242), which also reads '反馈后应回访消费者。'")

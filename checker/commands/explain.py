@@ -36,6 +36,7 @@ PIN_WORDS = {
     "verified": ("原文与标准一致，摘要已核验", "found verbatim in the standard, pin verified"),
     "pinned": ("摘要与引文一致（无随附标准文本）", "pin matches the quote (no shipped text for this standard)"),
     "not found": ("引文在随附的标准文本中找不到（lint ECS115）", "the quote is not in the shipped text (lint ECS115)"),
+    "not its clause": ("引文不是该条款的全文（lint ECS115）", "the quote is not its clause's text (lint ECS115)"),
     "not pinned": ("引文未固定摘要（lint ECS115）", "the quote is not pinned (lint ECS115)"),
     "pin differs": ("摘要与引文不符（lint ECS115）", "the pin is not the quote's digest (lint ECS115)"),
     "no text": ("策略未引用标准原文", "the policy quotes no text"),

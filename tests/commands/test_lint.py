@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -91,7 +92,17 @@ CASES = [
         "'24小时内将投诉解决方案' and the quote '48小时内将投诉解决方案'; re-read clause 7.5.1.2 there and correct the quote, "
         "its pin and whatever the policy encodes differently (at $.text.zh)",
     ]),
-    ("ECS115-pin-mismatch", [
+    ("ECS115-quote-of-another-clause", [
+        "db33-t-2039-2017/7.5.1.2.yaml:6:8: ECS115 text.zh is not the text of clause 7.5.1.2 in "
+        "standards/DB33-T-2039-2017.txt (sha256 452d48ee9024…): it is printed in clause 7.5.1.1 (line 240), not in "
+        "clause 7.5.1.2 (line 242); re-read clause 7.5.1.2 there and correct the quote, its pin and whatever the policy "
+        "encodes differently (at $.text.zh)",
+    ]),
+    ("ECS115-pin-mismatch", [  # the edited quote drops the clause's first words, so it is also only part of it
+        "db33-t-2039-2017/7.5.1.2.yaml:6:8: ECS115 text.zh is not the text of clause 7.5.1.2 in "
+        "standards/DB33-T-2039-2017.txt (sha256 452d48ee9024…): it is only part of clause 7.5.1.2 (line 242), which also "
+        "reads '未能及时解决的投诉，'; re-read clause 7.5.1.2 there and correct the quote, its pin and whatever the policy "
+        "encodes differently (at $.text.zh)",
         "db33-t-2039-2017/7.5.1.2.yaml:6:43: ECS115 text.sha256 b1b562afe328… is not the digest of text.zh (d7cc7ad088c9…): "
         "the quote changed after it was pinned; if the standard changed, re-read the clause and the policy, then replace "
         "the pin by hand (at $.text.sha256)",
@@ -260,3 +271,17 @@ def test_fixture_paths_exist():
     for name, _ in CASES:
         assert (LINT / name).is_dir(), name
     assert Path(LINT / "good").is_dir()
+
+
+def test_a_quote_that_is_only_part_of_its_amended_clause_is_reported(in_repo, ecs, amended_standard):
+    quote = "未能及时解决的投诉，应在接到投诉后的24小时内将投诉解决方案反馈给消费者。"
+    copy = amended_standard("DB33-T-2039-2017.txt", quote, quote + "反馈后应回访消费者。")
+    digest = hashlib.sha256((copy / "DB33-T-2039-2017.txt").read_bytes()).hexdigest()
+    result = ecs("lint", "tests/fixtures/lint/good")
+    assert [line for line in result.lines if ": ECS" in line] == [
+        "tests/fixtures/lint/good/db33-t-2039-2017/7.5.1.2.yaml:6:8: ECS115 text.zh is not the text of clause 7.5.1.2 in "
+        f"standards/DB33-T-2039-2017.txt (sha256 {digest[:12]}…): it is only part of "
+        "clause 7.5.1.2 (line 242), which also reads '反馈后应回访消费者。'; re-read clause 7.5.1.2 there and correct the "
+        "quote, its pin and whatever the policy encodes differently (at $.text.zh)",
+    ]
+    assert result.code == 1

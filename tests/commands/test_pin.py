@@ -69,7 +69,7 @@ def test_check_writes_nothing_and_exits_1(root, ecs):
 
 def test_never_replaces_a_different_pin(root, ecs):
     changed = QUOTE.replace("，应在", "，应当在")
-    path = _set_text(root, f'text: {{zh: "{QUOTE[:9]}", sha256: {PIN}}}\n')
+    path = _set_text(root, f'text: {{zh: "{QUOTE}", sha256: {quote_sha256(changed)}}}\n')
     before = path.read_text(encoding="utf-8")
     result = ecs("pin", "company")
     assert result.code == 1
@@ -86,6 +86,36 @@ def test_refuses_a_quote_the_standard_does_not_contain(root, ecs):
     assert result.code == 1
     assert result.lines[0].startswith("company/db33-t-2039-2017/7.5.1.2.yaml:6:8: ECS115 not pinned: text.zh is not found "
                                       "verbatim in standards/DB33-T-2039-2017.txt: its first 18 characters match")
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_refuses_the_quote_of_another_clause(root, ecs):
+    other = "对于服务质量问题的投诉，应保持真诚态度，满足消费者的服务需求；当消费者提出的解决方式超出客户服务人员权限时，应及时上报。"
+    path = _set_text(root, f'text: {{zh: "{other}"}}\n')
+    before = path.read_text(encoding="utf-8")
+    result = ecs("pin", "company")
+    assert result.code == 1
+    assert result.lines == [
+        "company/db33-t-2039-2017/7.5.1.2.yaml:6:8: ECS115 not pinned: text.zh is not the text of clause 7.5.1.2 in "
+        "standards/DB33-T-2039-2017.txt: it is printed in clause 7.5.1.1 (line 240), not in clause 7.5.1.2 (line 242) "
+        "(at $.text.zh)",
+        "0 pinned, 0 already pinned, 1 not pinned",
+    ]
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_refuses_a_quote_that_is_only_part_of_its_amended_clause(root, ecs, amended_standard):
+    amended_standard("DB33-T-2039-2017.txt", QUOTE, QUOTE + "反馈后应回访消费者。")
+    path = _set_text(root, f'text: {{zh: "{QUOTE}"}}\n')
+    before = path.read_text(encoding="utf-8")
+    result = ecs("pin", "company")
+    assert result.code == 1
+    assert result.lines == [
+        "company/db33-t-2039-2017/7.5.1.2.yaml:6:8: ECS115 not pinned: text.zh is not the text of clause 7.5.1.2 in "
+        "standards/DB33-T-2039-2017.txt: it is only part of clause 7.5.1.2 (line 242), which also reads "
+        "'反馈后应回访消费者。' (at $.text.zh)",
+        "0 pinned, 0 already pinned, 1 not pinned",
+    ]
     assert path.read_text(encoding="utf-8") == before
 
 
