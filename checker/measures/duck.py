@@ -8,11 +8,12 @@ section becomes a view with the columns the queries read (TABLES).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from checker import sql
-from checker.measures import Period, _section
-from checker.measures.sqlfigures import SqlFigures, inline_rows
+from checker.measures import Period
+from checker.measures.sqlfigures import SqlFigures
 from checker.records import connect, ident
 
 # view -> (section, [(column, field, type)]): what the queries read of each record list
@@ -45,33 +46,21 @@ class DuckMeasures(SqlFigures):
 
     # -------------------------------------------------------------- tables
 
-    def view(self, name: str) -> bool:
-        """Create view `name` from the record file or the inline list; False when the bundle has neither."""
-        if name in self._views:
-            return self._views[name]
-        section, columns = TABLES[name]
+    def _file_view(self, name: str, section: tuple[str, ...], columns: Sequence[tuple[str, str, str]]) -> None:
         store = self.store
-        if store is not None and section in store.files:
-            typed = store.typed(section)
-            declared = store.files[section].columns
-            parts = [f"{ident(field)}::{kind} AS {column}" if field in declared else f"NULL::{kind} AS {column}"
-                     for column, field, kind in columns]
-            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(parts)} FROM {ident(typed)}")
-            self._views[name] = True
-            return True
-        records = _section(self.ctx.data, section)
-        if not isinstance(records, list):
-            self._views[name] = False
-            return False
-        rows = inline_rows(records, columns, self.ctx.instants.parse)
+        typed = store.typed(section)
+        declared = store.files[section].columns
+        parts = [f"{ident(field)}::{kind} AS {column}" if field in declared else f"NULL::{kind} AS {column}"
+                 for column, field, kind in columns]
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(parts)} FROM {ident(typed)}")
+
+    def _inline_view(self, name: str, columns: Sequence[tuple[str, str, str]], rows: list[tuple[Any, ...]]) -> None:
         table = f"inline_{name}"
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({', '.join(f'{c} {k}' for c, _, k in columns)})")
         if rows:
             marks = ", ".join("?" for _ in columns)
             self.con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {table}")
-        self._views[name] = True
-        return True
 
     def run(self, name: str, **params: Any) -> list[tuple[Any, ...]]:
         text = sql.query("duckdb", name)

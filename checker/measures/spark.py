@@ -21,9 +21,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from checker import sql
-from checker.measures import Period, _section
-from checker.measures.duck import TABLES
-from checker.measures.sqlfigures import SqlFigures, inline_rows
+from checker.measures import Period
+from checker.measures.sqlfigures import SqlFigures
 from checker.records import OFFSET_RE
 
 SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "BOOLEAN": "BOOLEAN", "DOUBLE": "DOUBLE"}
@@ -107,32 +106,21 @@ class SparkMeasures(SqlFigures):
             return f"unix_micros(to_utc_timestamp(CAST({column} AS TIMESTAMP), {literal(rf.zone)}))"
         return _text_to_micros(field, rf.zone)
 
-    def view(self, name: str) -> bool:
-        if name in self._views:
-            return self._views[name]
-        section, columns = TABLES[name]
-        if self.store is not None and section in self.store.files:
-            rf = self.store.files[section]
-            frame = self._read_file(rf)
-            frame.createOrReplaceTempView(f"file_{name}")
-            parts = [f"{self._typed(rf, frame, field, kind)} AS {column}" if field in rf.columns
-                     else f"CAST(NULL AS {SPARK_TYPES[kind]}) AS {column}"
-                     for column, field, kind in columns]
-            self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(parts)} FROM file_{name}")
-            self._views[name] = True
-            return True
-        records = _section(self.ctx.data, section)
-        if not isinstance(records, list):
-            self._views[name] = False
-            return False
+    def _file_view(self, name: str, section: tuple[str, ...], columns: Sequence[tuple[str, str, str]]) -> None:
+        rf = self.store.files[section]
+        frame = self._read_file(rf)
+        frame.createOrReplaceTempView(f"file_{name}")
+        parts = [f"{self._typed(rf, frame, field, kind)} AS {column}" if field in rf.columns
+                 else f"CAST(NULL AS {SPARK_TYPES[kind]}) AS {column}"
+                 for column, field, kind in columns]
+        self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(parts)} FROM file_{name}")
+
+    def _inline_view(self, name: str, columns: Sequence[tuple[str, str, str]], rows: list[tuple[Any, ...]]) -> None:
         from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, StructField, StructType
 
         types = {"VARCHAR": StringType(), "BIGINT": LongType(), "BOOLEAN": BooleanType(), "DOUBLE": DoubleType()}
         schema = StructType([StructField(column, types[kind], True) for column, _, kind in columns])
-        rows = inline_rows(records, columns, self.ctx.instants.parse)
         self.spark.createDataFrame(rows, schema).createOrReplaceTempView(name)
-        self._views[name] = True
-        return True
 
     def run(self, name: str, **params: Any) -> list[tuple[Any, ...]]:
         text = sql.query("spark", name)

@@ -40,7 +40,32 @@ class SqlFigures:
         self._views: dict[str, bool] = {}
         self._done: dict[Any, Any] = {}
 
+    ctx: Any
+    store: Any
+
     def view(self, name: str) -> bool:
+        """Create view `name` from the record file or the inline list (once); False when the bundle has neither."""
+        if name in self._views:
+            return self._views[name]
+        from checker.measures import _section
+        from checker.measures.duck import TABLES
+
+        section, columns = TABLES[name]
+        if self.store is not None and section in self.store.files:
+            self._file_view(name, section, columns)
+            found = True
+        else:
+            records = _section(self.ctx.data, section)
+            found = isinstance(records, list)
+            if found:
+                self._inline_view(name, columns, inline_rows(records, columns, self.ctx.instants.parse))
+        self._views[name] = found
+        return found
+
+    def _file_view(self, name: str, section: tuple[str, ...], columns: Sequence[tuple[str, str, str]]) -> None:
+        raise NotImplementedError
+
+    def _inline_view(self, name: str, columns: Sequence[tuple[str, str, str]], rows: list[tuple[Any, ...]]) -> None:
         raise NotImplementedError
 
     def run(self, name: str, **params: Any) -> list[tuple[Any, ...]]:
